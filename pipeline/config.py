@@ -1,0 +1,229 @@
+"""The one validated pipeline config, built from YAML plus `--set` overrides before any work starts.
+
+Every user mistake becomes a `ConfigError` whose message names the key (`sources.0.weight`); the CLI
+turns it into exit code 2. Relative input paths (source globs, tokenizer, models) are looked up
+against the working directory first and, when nothing is there, against the config file's folder,
+so `tokenmill run examples/sample.yaml` works from anywhere. `output` is relative to the working
+directory.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.overrides import apply_overrides
+
+
+class ConfigError(ValueError):
+    """A config the pipeline refuses to start with; the message names the key or file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class TokenizerConfig(_Strict):
+    path: str
+    eos: str = "<|endoftext|>"
+    # Documents longer than this are cut at pre-token boundaries before encoding (see pipeline.tokenize).
+    max_chunk_chars: int = Field(default=50_000, ge=1_000)
+    batch_size: int = Field(default=256, ge=1)
+
+
+class ShardsConfig(_Strict):
+    train: int = Field(default=8, ge=1)
+    validation: int = Field(default=1, ge=1)
+
+
+FORMATS = ("jsonl", "parquet", "text", "warc")
+
+
+class SourceConfig(_Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    paths: list[str] = Field(min_length=1)
+    format: Literal["jsonl", "parquet", "text", "warc"] = "jsonl"
+    text_field: str = "text"
+    id_field: Optional[str] = None
+    url_field: Optional[str] = "url"
+    weight: Optional[float] = Field(default=None, ge=0)
+    max_repeats: Optional[float] = Field(default=None, ge=1)
+    filters: Optional[list[dict[str, Any]]] = None
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path_is_a_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+
+class NearDedupConfig(_Strict):
+    """MinHash-LSH near-duplicate removal. `bands` x `rows` must equal `num_perm` when both are set;
+    when neither is set they are chosen for `threshold`."""
+
+    threshold: float = Field(default=0.8, gt=0, lt=1)
+    ngram: int = Field(default=5, ge=1)
+    num_perm: int = Field(default=112, ge=2)
+    bands: Optional[int] = Field(default=None, ge=1)
+    rows: Optional[int] = Field(default=None, ge=1)
+    max_rounds: int = Field(default=32, ge=1)
+
+    @model_validator(mode="after")
+    def _bands_rows(self):
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("set both bands and rows, or neither")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands x rows ({self.bands * self.rows}) exceeds num_perm ({self.num_perm})")
+        return self
+
+
+class LineDedupConfig(_Strict):
+    max_occurrences: int = Field(default=6, ge=1)
+    min_chars_after: int = Field(default=1, ge=0)
+
+
+class DedupConfig(_Strict):
+    exact: bool = False
+    url: bool = False
+    near: Union[bool, NearDedupConfig] = False
+    lines: Union[bool, LineDedupConfig] = False
+
+    @field_validator("near", mode="after")
+    @classmethod
+    def _near_true_means_defaults(cls, v):
+        return NearDedupConfig() if v is True else v
+
+    @field_validator("lines", mode="after")
+    @classmethod
+    def _lines_true_means_defaults(cls, v):
+        return LineDedupConfig() if v is True else v
+
+
+class MixConfig(_Strict):
+    # Total output tokens (train + validation); None keeps the sources' natural size where weights allow.
+    total_tokens: Optional[int] = Field(default=None, ge=1)
+    # What to do when a source is too small to reach its weight within max_repeats.
+    on_shortfall: Literal["fail", "rescale"] = "fail"
+    # Alternative to weights: sample sources proportionally to size^(1/temperature).
+    temperature: Optional[float] = Field(default=None, gt=0)
+
+
+class PipelineConfig(_Strict):
+    output: str
+    seed: int = 0
+    seq_len: int = Field(ge=1)
+    tokenizer: TokenizerConfig
+    validation_fraction: float = Field(default=0.01, ge=0, lt=1)
+    shards: ShardsConfig = ShardsConfig()
+    write_curated: bool = True
+    sources: list[SourceConfig] = Field(min_length=1)
+    filters: list[dict[str, Any]] = Field(default_factory=list)
+    dedup: DedupConfig = DedupConfig()
+    mix: MixConfig = MixConfig()
+    # Fail the run (exit 1, no manifest) when more than this fraction of a source's records is unreadable.
+    max_error_fraction: float = Field(default=0.1, ge=0, le=1)
+    # Fraction of rejected documents whose text is kept in rejects/ (all ids are always kept).
+    rejects_text_fraction: float = Field(default=1.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self):
+        names = [s.name for s in self.sources]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dup)}")
+        return self
+
+    def filters_for(self, source: SourceConfig) -> list[dict[str, Any]]:
+        return source.filters if source.filters is not None else self.filters
+
+
+def _format_validation_error(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  {key}: {msg}")
+    return "invalid config:\n" + "\n".join(lines)
+
+
+def resolve_input_path(pattern: str, config_dir: str) -> str:
+    """An input path as the pipeline will read it: URLs and absolute paths unchanged, a relative path
+    against the working directory if it matches there, else against the config file's folder."""
+    if "://" in pattern or os.path.isabs(pattern):
+        return pattern
+    import glob
+
+    if glob.glob(pattern):
+        return os.path.abspath(pattern)
+    return os.path.abspath(os.path.join(config_dir, pattern))
+
+
+def _match_count(pattern: str) -> int:
+    if "://" in pattern:
+        from apache_beam.io.filesystems import FileSystems  # only for remote paths
+
+        return sum(len(m.metadata_list) for m in FileSystems.match([pattern]))
+    import glob
+
+    return len([p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)])
+
+
+def _resolve_paths(cfg: PipelineConfig, config_dir: str, check_files: bool) -> PipelineConfig:
+    cfg.tokenizer.path = resolve_input_path(cfg.tokenizer.path, config_dir)
+    if check_files and "://" not in cfg.tokenizer.path and not os.path.isfile(cfg.tokenizer.path):
+        raise ConfigError(f"tokenizer.path: no such file: {cfg.tokenizer.path}")
+    for i, src in enumerate(cfg.sources):
+        src.paths = [resolve_input_path(p, config_dir) for p in src.paths]
+        if check_files:
+            for j, p in enumerate(src.paths):
+                if _match_count(p) == 0:
+                    raise ConfigError(f"sources.{i}.paths.{j}: no file matches {p!r}")
+    return cfg
+
+
+def _check_filters(cfg: PipelineConfig) -> None:
+    """Builds every configured filter once so unknown names or bad parameters fail before any work."""
+    try:
+        from filters.registry import validate_filter_spec
+    except ImportError:  # curation not built yet: only an empty filter list is valid
+        validate_filter_spec = None
+    specs = [(f"filters.{k}", f) for k, f in enumerate(cfg.filters)]
+    for i, src in enumerate(cfg.sources):
+        if src.filters is not None:
+            specs += [(f"sources.{i}.filters.{k}", f) for k, f in enumerate(src.filters)]
+    for key, spec in specs:
+        if validate_filter_spec is None:
+            raise ConfigError(f"{key}: filters are not available in this build")
+        try:
+            validate_filter_spec(spec)
+        except (ValueError, TypeError, FileNotFoundError) as e:
+            raise ConfigError(f"{key}: {e}") from None
+
+
+def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", check_files: bool = True) -> PipelineConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("config must be a YAML mapping of keys to values")
+    raw = apply_overrides(raw, overrides)
+    try:
+        cfg = PipelineConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_format_validation_error(e)) from None
+    cfg = _resolve_paths(cfg, config_dir, check_files)
+    _check_filters(cfg)
+    return cfg
+
+
+def load_config(path: str, overrides: list[str] = (), check_files: bool = True) -> PipelineConfig:
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    return build_config(raw, overrides, os.path.dirname(os.path.abspath(path)), check_files)
