@@ -1,0 +1,55 @@
+"""The accounting identity and the report (pure).
+
+Events are counted per (kind, source, stage, reason): kinds are `read`, `unreadable`, `rejected`,
+`duplicates`, `kept`. Per source: read = kept + rejected + duplicates + unreadable.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from pipeline.document import is_duplicate_stage
+
+KINDS = ("read", "kept", "rejected", "duplicates", "unreadable")
+
+
+def rejection_kind(stage: str) -> str:
+    return "duplicates" if is_duplicate_stage(stage) else "rejected"
+
+
+def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[int, int]]], source_names: list[str]) -> dict:
+    """counts: ((kind, source, stage, reason), (documents, size)) -> report["sources"]. For `kept` the
+    size is tokens (EOS included); for rejections it is characters of text removed."""
+    sources = {
+        name: {"read": 0, "kept": 0, "rejected": 0, "duplicates": 0, "unreadable": 0, "kept_tokens": 0,
+               "rejected_by_reason": {}, "duplicates_by_reason": {}, "removed_chars_by_reason": {}}
+        for name in source_names
+    }
+    for (kind, source, stage, reason), (docs, size) in counts:
+        s = sources.setdefault(source, {k: 0 for k in KINDS} | {"kept_tokens": 0, "rejected_by_reason": {},
+                                                                "duplicates_by_reason": {}, "removed_chars_by_reason": {}})
+        s[kind] += docs
+        if kind == "kept":
+            s["kept_tokens"] += size
+        elif kind in ("rejected", "duplicates"):
+            label = f"{stage}:{reason}" if kind == "duplicates" else reason
+            by = s[f"{kind}_by_reason"]
+            by[label] = by.get(label, 0) + docs
+            s["removed_chars_by_reason"][label] = s["removed_chars_by_reason"].get(label, 0) + size
+    for s in sources.values():
+        s["identity_holds"] = s["read"] == s["kept"] + s["rejected"] + s["duplicates"] + s["unreadable"]
+    return sources
+
+
+def totals(sources: dict) -> dict:
+    out = {k: sum(s[k] for s in sources.values()) for k in KINDS + ("kept_tokens",)}
+    out["identity_holds"] = all(s["identity_holds"] for s in sources.values())
+    return out
+
+
+def error_fraction_problems(sources: dict, max_error_fraction: float) -> list[str]:
+    problems = []
+    for name, s in sorted(sources.items()):
+        if s["read"] and s["unreadable"] / s["read"] > max_error_fraction:
+            problems.append(f"source {name!r}: {s['unreadable']:,} of {s['read']:,} records unreadable "
+                            f"({s['unreadable'] / s['read']:.1%} > max_error_fraction {max_error_fraction:.1%}); see errors/")
+    return problems

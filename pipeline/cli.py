@@ -1,0 +1,140 @@
+"""The `tokenmill` command: run, inspect, verify, train, train-quality.
+
+Exit codes: 0 done; 2 bad config or usage (the message names the key, file or flag); 1 the run failed.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+USAGE_ERROR, FAILED = 2, 1
+
+
+def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1 :]
+    return argv, []
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    logging.getLogger("tokenmill").setLevel(logging.INFO)
+    # Beam is chatty at INFO; its warnings and errors still show.
+    for name in ("apache_beam", "root"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def cmd_run(args, beam_args: list[str]) -> int:
+    from pipeline.config import ConfigError, load_config
+
+    overrides = list(args.set or [])
+    if args.output:
+        import os
+
+        overrides.append(f"output={os.path.abspath(args.output) if '://' not in args.output else args.output}")
+    try:
+        cfg = load_config(args.config, overrides)
+    except ConfigError as e:
+        print(f"tokenmill: config error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    _setup_logging(args.verbose)
+    from pipeline.run import RunFailed, run
+    from pipeline.summary import run_summary
+    from pipeline.transforms.fileio import join, read_json
+
+    try:
+        report = run(cfg, beam_args)
+    except ConfigError as e:
+        print(f"tokenmill: config error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    except RunFailed as e:
+        print(f"tokenmill: run failed: {e}", file=sys.stderr)
+        return FAILED
+    manifest = read_json(join(cfg.output, "manifest.json"))
+    print(run_summary(report, manifest))
+    print(f"\nDone in {report['wall_seconds']:.1f}s. Shards in {cfg.output} "
+          f"({manifest['splits']['train']['tokens']:,} train tokens); check them with: tokenmill verify {cfg.output}")
+    return 0
+
+
+def _fs():
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline.transforms.fileio import join, read_bytes
+
+    return read_bytes, join, FileSystems.exists
+
+
+def cmd_verify(args) -> int:
+    from pipeline.verify import verify_dataset
+
+    read_bytes, join, exists = _fs()
+    try:
+        problems, checked = verify_dataset(args.dir, read_bytes, join, exists)
+    except ValueError as e:
+        print(f"tokenmill: {e}", file=sys.stderr)
+        return FAILED
+    for p in problems:
+        print(f"MISMATCH {p}")
+    print(f"{checked} shard(s) checked: {'all good' if not problems else f'{len(problems)} problem(s)'}")
+    return FAILED if problems else 0
+
+
+def cmd_inspect(args) -> int:
+    from pipeline.inspect_dataset import describe
+    from pipeline.verify import load_manifest
+
+    read_bytes, join, exists = _fs()
+    try:
+        manifest = load_manifest(read_bytes, args.dir, join)
+    except ValueError as e:
+        print(f"tokenmill: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    print(describe(args.dir, manifest, read_bytes, join, exists, sample_rows=args.rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tokenmill", description="Raw text to training-ready token shards.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="build a dataset with a Beam pipeline (Beam options after --)")
+    run.add_argument("config")
+    run.add_argument("--output", help="output directory (overrides the config's output)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key by dotted path")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Beam's own progress logs")
+    insp = sub.add_parser("inspect", help="human summary of a built dataset")
+    insp.add_argument("dir")
+    insp.add_argument("--rows", type=int, default=2, help="decoded sample rows to show")
+    ver = sub.add_parser("verify", help="re-read every shard and check it against the manifest")
+    ver.add_argument("dir")
+    sub.add_parser("train", help="streaming GPT pretraining on a built dataset", add_help=False)
+    sub.add_parser("train-quality", help="train a fastText quality classifier", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `train` and `train-quality` own their argument parsing.
+    if argv and argv[0] == "train":
+        from trainer.cli import main as train_main
+
+        return train_main(argv[1:])
+    if argv and argv[0] == "train-quality":
+        from filters.train_quality import main as train_quality_main
+
+        return train_quality_main(argv[1:])
+    own, beam_args = _split_beam_args(argv)
+    args = build_parser().parse_args(own)
+    if args.command == "run":
+        return cmd_run(args, beam_args)
+    if beam_args:
+        print(f"tokenmill {args.command}: unexpected arguments after --: {' '.join(beam_args)}", file=sys.stderr)
+        return USAGE_ERROR
+    return {"verify": cmd_verify, "inspect": cmd_inspect}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""`tokenmill inspect DIR`: a human summary of a built dataset."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from pipeline.shards import INPUT_IDS
+from pipeline.summary import accounting_table, mix_table, reasons_table, splits_table
+
+
+def first_rows(data: bytes, n: int) -> np.ndarray:
+    table = pa.ipc.open_file(pa.BufferReader(data)).read_all().slice(0, n)
+    col = table.column(INPUT_IDS).combine_chunks()
+    return col.flatten().to_numpy(zero_copy_only=False).reshape(len(col), -1) if len(col) else np.empty((0, 0))
+
+
+def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows: int = 2, chars: int = 300) -> str:
+    parts = [f"Dataset {out_dir}: {manifest['format']}, seq_len {manifest['seq_len']}, dtype {manifest['dtype']}, "
+             f"seed {manifest['seed']}, tokenizer vocab {manifest['tokenizer']['vocab_size']:,} "
+             f"(eos id {manifest['tokenizer']['eos_id']})",
+             "Splits:\n" + splits_table(manifest["splits"]),
+             "Mix (target vs realized fraction of output tokens):\n" + mix_table(manifest["sources"])]
+    report_path = join(out_dir, "report.json")
+    if exists(report_path):
+        report = json.loads(read_bytes(report_path))
+        parts.append("Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]))
+        parts.append("Removed, by reason:\n" + reasons_table(report["sources"]))
+    tok_path = join(out_dir, manifest["tokenizer"].get("file", "tokenizer.json"))
+    shards = manifest["splits"]["train"]["shards"]
+    if exists(tok_path) and shards and sample_rows:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_str(read_bytes(tok_path).decode("utf-8"))
+        rows = first_rows(read_bytes(join(out_dir, shards[0]["path"])), sample_rows)
+        for i, row in enumerate(rows):
+            text = tok.decode([int(t) for t in row], skip_special_tokens=False)
+            parts.append(f"{shards[0]['path']} row {i} (first {chars} characters):\n{text[:chars]!r}")
+    return "\n\n".join(parts)

@@ -1,0 +1,96 @@
+"""What every reader shares: the split description, record-to-Document conversion, and dispatch."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator, Optional, Union
+
+from pipeline.document import Document, ReadError
+from pipeline.ids import record_id
+
+OpenFile = Callable[[str], BinaryIO]
+Record = Union[Document, ReadError]
+
+# Uncompressed JSONL files bigger than this are read as several byte-range splits.
+DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileSplit:
+    """A unit of reading work. `start`/`end`: a byte range (uncompressed JSONL) or a row-group
+    index (Parquet, `end` unused); whole-file formats use start=0, end=None."""
+
+    source: str
+    format: str
+    path: str
+    rel_path: str
+    start: int = 0
+    end: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    text_field: str = "text"
+    id_field: Optional[str] = None
+    url_field: Optional[str] = "url"
+
+
+def document_from_record(record: object, fields: RecordFields, split: FileSplit, position: int) -> Record:
+    """A parsed JSON object or Parquet row as a Document, or a ReadError saying what is wrong."""
+
+    def error(msg: str) -> ReadError:
+        return ReadError(split.source, split.path, position, msg)
+
+    if not isinstance(record, dict):
+        return error(f"record is a JSON {type(record).__name__}, not an object")
+    if fields.text_field not in record:
+        return error(f"missing field {fields.text_field!r}")
+    text = record[fields.text_field]
+    if not isinstance(text, str):
+        return error(f"field {fields.text_field!r} is {type(text).__name__}, not a string")
+    bad = unencodable(text)
+    if bad:
+        return error(bad)
+    raw_id = record.get(fields.id_field) if fields.id_field else None
+    url = record.get(fields.url_field) if fields.url_field else None
+    return Document(
+        id=record_id(raw_id, split.source, split.rel_path, position),
+        source=split.source,
+        text=text,
+        url=url if isinstance(url, str) and url else None,
+    )
+
+
+def unencodable(text: str) -> Optional[str]:
+    """JSON may escape lone surrogates (\\ud800) that no tokenizer can encode: name the problem."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return f"text is not valid Unicode: lone surrogate at character {e.start}"
+    return None
+
+
+def plan_splits(source: str, fmt: str, path: str, rel_path: str, size: int, open_file: OpenFile,
+                split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[FileSplit]:
+    if fmt == "jsonl":
+        from pipeline.readers.jsonl import plan_jsonl_splits
+
+        return plan_jsonl_splits(source, path, rel_path, size, split_bytes)
+    if fmt == "parquet":
+        from pipeline.readers.parquet import plan_parquet_splits
+
+        return plan_parquet_splits(source, path, rel_path, open_file)
+    return [FileSplit(source, fmt, path, rel_path)]
+
+
+def read_split(split: FileSplit, fields: RecordFields, open_file: OpenFile) -> Iterator[Record]:
+    if split.format == "jsonl":
+        from pipeline.readers.jsonl import read_jsonl as reader
+    elif split.format == "parquet":
+        from pipeline.readers.parquet import read_parquet as reader
+    elif split.format == "text":
+        from pipeline.readers.text import read_text as reader
+    elif split.format == "warc":
+        from pipeline.readers.warc import read_warc as reader
+    else:
+        raise ValueError(f"unknown format {split.format!r}")
+    return reader(split, fields, open_file)

@@ -1,0 +1,1 @@
+"""Thin Beam PTransforms wiring the pure modules together; the only Beam code besides run.py."""

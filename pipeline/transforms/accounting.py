@@ -1,0 +1,44 @@
+"""CountOutcomes: every read record, rejection and kept document counted per (kind, source, stage,
+reason) and written as one small JSON file the driver turns into report.json. Counting in the
+pipeline (not through runner metrics) keeps the numbers exact on every runner, retries included."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from pipeline.accounting import rejection_kind
+from pipeline.transforms.fileio import write_json
+
+
+def _sum_pairs(values):
+    docs = size = 0
+    for d, s in values:
+        docs += d
+        size += s
+    return docs, size
+
+
+class CountOutcomes(beam.PTransform):
+    """Takes a dict of PCollections: read_docs (Documents, empty ones included), errors (ReadErrors),
+    rejected (Rejections from every stage), kept (TokenizedDocuments)."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def expand(self, pcolls):
+        events = (
+            pcolls["read_docs"] | "ReadEvents" >> beam.Map(lambda d: (("read", d.source, "", ""), (1, 0))),
+            pcolls["errors"] | "ErrorReadEvents" >> beam.Map(lambda e: (("read", e.source, "", ""), (1, 0))),
+            pcolls["errors"] | "UnreadableEvents" >> beam.Map(lambda e: (("unreadable", e.source, "read", "unreadable"), (1, 0))),
+            pcolls["rejected"] | "RejectionEvents" >> beam.Map(
+                lambda r: ((rejection_kind(r.stage), r.doc.source, r.stage, r.reason), (1, len(r.doc.text)))),
+            pcolls["kept"] | "KeptEvents" >> beam.Map(lambda t: (("kept", t.source, "", ""), (1, len(t.tokens)))),
+        )
+        path = self.path
+        return (
+            events
+            | "AllEvents" >> beam.Flatten()
+            | "SumPerKey" >> beam.CombinePerKey(_sum_pairs)
+            | "AllCounts" >> beam.combiners.ToList()
+            | "WriteCounts" >> beam.Map(lambda rows: write_json(path, sorted([list(k), list(v)] for k, v in rows)))
+        )

@@ -1,0 +1,72 @@
+"""Side outputs: curated/*.parquet (kept documents and their signals), rejects/*.parquet (every dropped
+document; text kept for a hashed sample), errors/*.jsonl (unreadable records)."""
+from __future__ import annotations
+
+import json
+
+import apache_beam as beam
+import pyarrow as pa
+
+from pipeline.hashing import unit_interval
+
+# Signals with a column of their own; any other signal goes into the JSON column `signals`.
+SIGNAL_COLUMNS = {"language": pa.string(), "language_score": pa.float64(), "quality_score": pa.float64()}
+
+CURATED_SCHEMA = pa.schema(
+    [("id", pa.string()), ("source", pa.string()), ("text", pa.string()), ("url", pa.string())]
+    + list(SIGNAL_COLUMNS.items()) + [("signals", pa.string())]
+)
+REJECTS_SCHEMA = pa.schema([
+    ("id", pa.string()), ("source", pa.string()), ("stage", pa.string()), ("reason", pa.string()),
+    ("duplicate_of", pa.string()), ("url", pa.string()), ("text", pa.string()),
+])
+
+
+def curated_row(doc) -> dict:
+    row = {"id": doc.id, "source": doc.source, "text": doc.text, "url": doc.url}
+    for name in SIGNAL_COLUMNS:
+        row[name] = doc.signals.get(name)
+    rest = {k: v for k, v in doc.signals.items() if k not in SIGNAL_COLUMNS}
+    row["signals"] = json.dumps(rest, sort_keys=True) if rest else None
+    return row
+
+
+def reject_row(rej, seed: int, text_fraction: float) -> dict:
+    keep_text = text_fraction >= 1 or unit_interval(seed, "reject-text", rej.doc.id) < text_fraction
+    return {"id": rej.doc.id, "source": rej.doc.source, "stage": rej.stage, "reason": rej.reason,
+            "duplicate_of": rej.duplicate_of, "url": rej.doc.url, "text": rej.doc.text if keep_text else None}
+
+
+def error_line(err) -> str:
+    return json.dumps({"source": err.source, "file": err.file, "position": err.position, "error": err.error},
+                      ensure_ascii=False)
+
+
+class WriteCurated(beam.PTransform):
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+
+    def expand(self, docs):
+        return (docs | "ToRows" >> beam.Map(curated_row)
+                | "WriteParquet" >> beam.io.WriteToParquet(self.prefix, CURATED_SCHEMA, file_name_suffix=".parquet"))
+
+
+class WriteRejects(beam.PTransform):
+    def __init__(self, prefix: str, seed: int, text_fraction: float):
+        super().__init__()
+        self.prefix, self.seed, self.text_fraction = prefix, seed, text_fraction
+
+    def expand(self, rejections):
+        return (rejections | "ToRows" >> beam.Map(reject_row, self.seed, self.text_fraction)
+                | "WriteParquet" >> beam.io.WriteToParquet(self.prefix, REJECTS_SCHEMA, file_name_suffix=".parquet"))
+
+
+class WriteErrors(beam.PTransform):
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+
+    def expand(self, errors):
+        return (errors | "ToJsonLines" >> beam.Map(error_line)
+                | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl"))
