@@ -9,12 +9,14 @@ FORMAT = "tokenmill.shards/1"
 
 
 def _split_block(stats: list[dict]) -> dict:
-    shards = [{k: s[k] for k in ("path", "rows", "tokens", "dropped_tail_tokens", "xxh64", "documents")} for s in stats]
+    keys = ("path", "rows", "tokens", "dropped_tail_tokens", "dropped_tail_documents", "xxh64", "documents")
+    shards = [{k: s[k] for k in keys} for s in stats]
     return {
         "rows": sum(s["rows"] for s in stats),
         "tokens": sum(s["tokens"] for s in stats),
         "documents": sum(s["documents"] for s in stats),
         "dropped_tail_tokens": sum(s["dropped_tail_tokens"] for s in stats),
+        "dropped_tail_documents": sum(s["dropped_tail_documents"] for s in stats),
         "shards": shards,
     }
 

@@ -31,12 +31,14 @@ class _PackAndWriteFn(beam.DoFn):
         entries = separate_copies(entries, key=lambda e: e[0][1])  # e[0] = (hash, doc id, copy)
         per_source: dict[str, dict[str, int]] = {}
         packer = RowPacker(self.seq_len + 1, self.dtype)
+        doc_ends: list[int] = []  # cumulative token count after each document (its EOS is the last)
 
         def blocks():
             for (_, _, copy), source, tokens in entries:
                 s = per_source.setdefault(source, {"documents": 0, "tokens": 0})
                 s["documents"] += 1
                 s["tokens"] += len(tokens)
+                doc_ends.append((doc_ends[-1] if doc_ends else 0) + len(tokens))
                 self.progress.add(len(tokens))
                 yield from packer.add(tokens)
             last, self.tail = packer.finish()
@@ -49,6 +51,8 @@ class _PackAndWriteFn(beam.DoFn):
             "split": split, "index": index, "path": name, "rows": rows,
             "tokens": rows * (self.seq_len + 1), "dropped_tail_tokens": self.tail, "xxh64": digest,
             "documents": len(entries), "sources": per_source,
+            # documents whose EOS fell into the dropped partial row: present only as a cut-off prefix
+            "dropped_tail_documents": sum(1 for end in doc_ends if end > (doc_ends[-1] if doc_ends else 0) - self.tail),
         }
 
 

@@ -1,0 +1,16 @@
+"""Pure-logic modules must import neither Beam nor torch, so they stay cheap to test and reuse."""
+import subprocess
+import sys
+
+import pytest
+
+PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
+        "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
+        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_module_does_not_pull_in_beam_or_torch(module):
+    code = f"import sys, {module}; print(sorted(m for m in ('apache_beam', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", f"{module} imports {out}"
