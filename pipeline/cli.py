@@ -18,7 +18,15 @@ def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
+class _DropBeamImportNoise(logging.Filter):
+    """Beam warns on import that its optional GCP client libraries are absent; irrelevant locally."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "apitools not found" not in record.getMessage()
+
+
 def _setup_logging(verbose: bool) -> None:
+    logging.getLogger().addFilter(_DropBeamImportNoise())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     logging.getLogger("tokenmill").setLevel(logging.INFO)
     # Beam is chatty at INFO; its warnings and errors still show.
@@ -117,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    logging.getLogger().addFilter(_DropBeamImportNoise())
     # `train` and `train-quality` own their argument parsing.
     if argv and argv[0] == "train":
         from trainer.cli import main as train_main
