@@ -18,15 +18,15 @@ def rejection_kind(stage: str) -> str:
 
 def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[int, int]]], source_names: list[str]) -> dict:
     """counts: ((kind, source, stage, reason), (documents, size)) -> report["sources"]. For `kept` the
-    size is tokens (EOS included); for rejections it is characters of text removed."""
+    size is tokens (EOS included); for rejections, the tokens the removed documents would have had."""
     sources = {
         name: {"read": 0, "kept": 0, "rejected": 0, "duplicates": 0, "unreadable": 0, "kept_tokens": 0,
-               "rejected_by_reason": {}, "duplicates_by_reason": {}, "removed_chars_by_reason": {}}
+               "rejected_by_reason": {}, "duplicates_by_reason": {}, "removed_tokens_by_reason": {}}
         for name in source_names
     }
     for (kind, source, stage, reason), (docs, size) in counts:
         s = sources.setdefault(source, {k: 0 for k in KINDS} | {"kept_tokens": 0, "rejected_by_reason": {},
-                                                                "duplicates_by_reason": {}, "removed_chars_by_reason": {}})
+                                                                "duplicates_by_reason": {}, "removed_tokens_by_reason": {}})
         s[kind] += docs
         if kind == "kept":
             s["kept_tokens"] += size
@@ -34,7 +34,7 @@ def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[
             label = f"{stage}:{reason}" if kind == "duplicates" else reason
             by = s[f"{kind}_by_reason"]
             by[label] = by.get(label, 0) + docs
-            s["removed_chars_by_reason"][label] = s["removed_chars_by_reason"].get(label, 0) + size
+            s["removed_tokens_by_reason"][label] = s["removed_tokens_by_reason"].get(label, 0) + size
     for s in sources.values():
         s["identity_holds"] = s["read"] == s["kept"] + s["rejected"] + s["duplicates"] + s["unreadable"]
     return sources

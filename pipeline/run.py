@@ -118,7 +118,7 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
     all_rejected = rejected | "AllRejections" >> beam.Flatten()
     _ = ({"read_docs": read_docs, "errors": errors, "rejected": all_rejected, "kept": tokenized}
-         | "Account" >> CountOutcomes(paths.tmp_file("counts.json")))
+         | "Account" >> CountOutcomes(paths.tmp_file("counts.json"), cfg.tokenizer))
     _ = all_rejected | "WriteRejects" >> WriteRejects(paths.final("rejects/rejects"), cfg.seed, cfg.rejects_text_fraction)
     _ = errors | "WriteErrors" >> WriteErrors(paths.final("errors/errors"))
     if cfg.write_curated:

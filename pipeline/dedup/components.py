@@ -38,21 +38,22 @@ def _scan(node, neighbours: Iterable):
     return smallest, has_larger, two_smaller
 
 
+def _settled(node, smallest, has_larger: bool, two_smaller: bool) -> bool:
+    return not two_smaller and not (smallest < node and has_larger)
+
+
 def is_settled(node, neighbours: Iterable) -> bool:
     """True when this node already looks like part of a star around its component's minimum: a centre
     (no smaller neighbour) or a leaf (exactly one smaller neighbour and no larger one). When every
     node is settled, the graph is a forest of stars and the rounds have converged."""
-    smallest, has_larger, two_smaller = _scan(node, neighbours)
-    is_leaf = smallest < node
-    return not two_smaller and not (is_leaf and has_larger)
+    return _settled(node, *_scan(node, neighbours))
 
 
 def large_star(node, neighbours: Iterable) -> tuple[bool, Iterator[Edge]]:
     """All neighbours of `node` (both directions). Links every larger neighbour to the smallest node of
     the closed neighbourhood. Returns (node is settled, edges to emit)."""
     smallest, has_larger, two_smaller = _scan(node, neighbours)
-    settled = not two_smaller and not (smallest < node and has_larger)
-    return settled, ((v, smallest) for v in neighbours if v > node)
+    return _settled(node, smallest, has_larger, two_smaller), ((v, smallest) for v in neighbours if v > node)
 
 
 def small_star(node, smaller: Iterable) -> Iterator[Edge]:
@@ -66,12 +67,12 @@ def small_star(node, smaller: Iterable) -> Iterator[Edge]:
             yield v, smallest
 
 
-def labels_from_stars(edges: Iterable[Edge]) -> Iterator[tuple[Hashable, Hashable]]:
-    """(node, label) pairs of a converged star forest, the centre labelling itself; a node appears
-    once per edge it is on, the label always the same."""
-    for hi, lo in edges:
-        yield hi, lo
-        yield lo, lo
+def star_labels(edge: Edge) -> Iterator[tuple[Hashable, Hashable]]:
+    """(node, label) pairs from one edge of a converged star forest: the leaf takes the centre as its
+    label and the centre labels itself. A node gets the same label from each of its edges."""
+    hi, lo = edge
+    yield hi, lo
+    yield lo, lo
 
 
 def components_in_memory(edges: Iterable[tuple], max_rounds: int = 64) -> tuple[dict, int]:
@@ -85,7 +86,7 @@ def components_in_memory(edges: Iterable[tuple], max_rounds: int = 64) -> tuple[
             both[lo].append(hi)
         outputs = [large_star(node, nbrs) for node, nbrs in both.items()]
         if all(settled for settled, _ in outputs):
-            return {node: label for node, label in labels_from_stars(current)}, rounds
+            return {node: label for edge in current for node, label in star_labels(edge)}, rounds
         if rounds == max_rounds:
             break
         smaller = defaultdict(list)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipeline.accounting import rejection_kind
-from pipeline.transforms.fileio import write_json
+from pipeline.config import TokenizerConfig
+from pipeline.tokenize import DocumentTokenizer
+from pipeline.transforms.fileio import read_bytes, write_json
 
 
 def _sum_pairs(values):
@@ -17,21 +19,37 @@ def _sum_pairs(values):
     return docs, size
 
 
+class _RejectionEventsFn(beam.DoFn):
+    """Counts what each rejection removed in tokens (EOS included), as if the document had been kept."""
+
+    def __init__(self, cfg: TokenizerConfig):
+        self.cfg = cfg
+
+    def setup(self):
+        self.tokenizer = DocumentTokenizer(read_bytes(self.cfg.path).decode("utf-8"), self.cfg.eos, self.cfg.max_chunk_chars)
+
+    def process(self, rejections):
+        for r, ids in zip(rejections, self.tokenizer.encode_documents([r.doc.text for r in rejections])):
+            yield (rejection_kind(r.stage), r.doc.source, r.stage, r.reason), (1, len(ids))
+
+
 class CountOutcomes(beam.PTransform):
     """Takes a dict of PCollections: read_docs (Documents, empty ones included), errors (ReadErrors),
     rejected (Rejections from every stage), kept (TokenizedDocuments)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, tokenizer: TokenizerConfig):
         super().__init__()
         self.path = path
+        self.tokenizer = tokenizer
 
     def expand(self, pcolls):
         events = (
             pcolls["read_docs"] | "ReadEvents" >> beam.Map(lambda d: (("read", d.source, "", ""), (1, 0))),
             pcolls["errors"] | "ErrorReadEvents" >> beam.Map(lambda e: (("read", e.source, "", ""), (1, 0))),
             pcolls["errors"] | "UnreadableEvents" >> beam.Map(lambda e: (("unreadable", e.source, "read", "unreadable"), (1, 0))),
-            pcolls["rejected"] | "RejectionEvents" >> beam.Map(
-                lambda r: ((rejection_kind(r.stage), r.doc.source, r.stage, r.reason), (1, len(r.doc.text)))),
+            pcolls["rejected"]
+            | "BatchRejections" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.tokenizer.batch_size)
+            | "RejectionEvents" >> beam.ParDo(_RejectionEventsFn(self.tokenizer)),
             pcolls["kept"] | "KeptEvents" >> beam.Map(lambda t: (("kept", t.source, "", ""), (1, len(t.tokens)))),
         )
         path = self.path
