@@ -91,4 +91,4 @@ def test_count_outcomes_writes_exact_counts(beam_pipeline, tmp_path):
         } | CountOutcomes(path, TokenizerConfig(path=TOKENIZER_JSON))
     rows = {tuple(k): tuple(v) for k, v in json.load(open(path))}
     assert rows == {("read", "s", "", ""): (3, 0), ("unreadable", "s", "read", "unreadable"): (1, 0),
-                    ("duplicates", "s", "dedup_exact", "exact_duplicate"): (1, 2), ("kept", "s", "", ""): (1, 4)}
+                    ("duplicates", "s", "dedup_exact", "exact_duplicate"): (1, 3), ("kept", "s", "", ""): (1, 4)}  # "yyy": 2 tokens + EOS
