@@ -205,6 +205,15 @@ def _check_filters(cfg: PipelineConfig) -> None:
             raise ConfigError(f"{key}: {e}") from None
 
 
+def _check_mix(cfg: PipelineConfig) -> None:
+    from mixers.weights import SourceWeight, check_mix_statement
+
+    try:
+        check_mix_statement([SourceWeight(s.name, s.weight, s.max_repeats) for s in cfg.sources], cfg.mix.temperature)
+    except ValueError as e:
+        raise ConfigError(f"mix: {e}") from None
+
+
 def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", check_files: bool = True) -> PipelineConfig:
     if not isinstance(raw, dict):
         raise ConfigError("config must be a YAML mapping of keys to values")
@@ -215,6 +224,7 @@ def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", che
         raise ConfigError(_format_validation_error(e)) from None
     cfg = _resolve_paths(cfg, config_dir, check_files)
     _check_filters(cfg)
+    _check_mix(cfg)
     return cfg
 
 

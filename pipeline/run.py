@@ -126,7 +126,8 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
 
 def mixing_requested(cfg: PipelineConfig) -> bool:
-    return cfg.mix.temperature is not None or any(s.weight is not None for s in cfg.sources)
+    return (cfg.mix.temperature is not None or cfg.mix.total_tokens is not None
+            or any(s.weight is not None for s in cfg.sources))
 
 
 def _clear_previous_output(paths: RunPaths) -> None:
@@ -159,8 +160,16 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
     paths = RunPaths(cfg.output)
     _clear_previous_output(paths)
     LOG.info("running %d source(s) into %s", len(cfg.sources), cfg.output)
-    with beam.Pipeline(options=pipeline_options(beam_args)) as p:
-        build_pipeline(p, cfg, paths, tokenizer.dtype.name)
+    try:
+        with beam.Pipeline(options=pipeline_options(beam_args)) as p:
+            build_pipeline(p, cfg, paths, tokenizer.dtype.name)
+    except Exception as e:
+        # A mix that the data cannot meet is only known once tokens are counted; say so plainly.
+        text, marker = str(e), "MixShortfallError:"
+        if marker in text:
+            message = text[text.rfind(marker) + len(marker):].split(" [while running")[0].strip()
+            raise RunFailed(message) from None
+        raise
 
     counts = [((tuple(k)), tuple(v)) for k, v in read_json(paths.tmp_file("counts.json"))]
     sources = build_source_report(counts, [s.name for s in cfg.sources])

@@ -4,7 +4,7 @@ plus the realized-versus-target table.
 Three passes over the documents, all keyed by hash(seed, "mix", id) so retries, input order and
 worker counts agree (the scheme is in mixers.selection, the arithmetic in mixers.plan):
 1. a histogram of tokens over hash buckets per source (a combine; 1 MiB per source), from which the
-   driver-side `PlanMix` step computes every source's rate and its cut-off window (a small side input);
+   single-element `PlanMix` step computes every source's rate and its cut-off window (a small side input);
 2. the documents inside each source's window, gathered per source, are filled token-exactly;
 3. each document is emitted `whole_repeats` times, once more if its hash falls before the window or
    it was chosen inside it, with copy indices 0..k-1 (the shard stage places copy k by hash(seed, id, k)).
@@ -21,7 +21,7 @@ from apache_beam.pvalue import AsDict, AsSingleton
 from mixers.plan import MixPlan, plan_mix
 from mixers.selection import Window, add_to_histogram, copy_count, empty_histogram, fill_window, find_window
 from mixers.table import format_table, mix_table
-from mixers.weights import SourceWeight
+from mixers.weights import SourceWeight, check_mix_statement
 from pipeline.config import MixConfig, SourceConfig
 from pipeline.hashing import stable_hash
 
@@ -122,6 +122,7 @@ class MixSources(beam.PTransform):
     def __init__(self, sources: list[SourceConfig], mix: MixConfig, seed: int):
         super().__init__()
         self.sources = [SourceWeight(s.name, s.weight, s.max_repeats) for s in sources]
+        check_mix_statement(self.sources, mix.temperature)  # a mistake in the config fails before any work
         self.mix = mix
         self.seed = seed
 
