@@ -1,7 +1,8 @@
 """The accounting identity and the report (pure).
 
 Events are counted per (kind, source, stage, reason): kinds are `read`, `unreadable`, `rejected`,
-`duplicates`, `kept`. Per source: read = kept + rejected + duplicates + unreadable.
+`duplicates`, `kept`, plus `lines_removed` (lines and characters that repeated-line removal cut out of
+documents it kept or rejected; not documents). Per source: read = kept + rejected + duplicates + unreadable.
 """
 from __future__ import annotations
 
@@ -16,17 +17,23 @@ def rejection_kind(stage: str) -> str:
     return "duplicates" if is_duplicate_stage(stage) else "rejected"
 
 
+def _empty_source() -> dict:
+    return {k: 0 for k in KINDS} | {"kept_tokens": 0, "rejected_by_reason": {}, "duplicates_by_reason": {},
+                                    "removed_tokens_by_reason": {}, "rejected_by_stage": {}}
+
+
 def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[int, int]]], source_names: list[str]) -> dict:
     """counts: ((kind, source, stage, reason), (documents, size)) -> report["sources"]. For `kept` the
-    size is tokens (EOS included); for rejections, the tokens the removed documents would have had."""
-    sources = {
-        name: {"read": 0, "kept": 0, "rejected": 0, "duplicates": 0, "unreadable": 0, "kept_tokens": 0,
-               "rejected_by_reason": {}, "duplicates_by_reason": {}, "removed_tokens_by_reason": {}}
-        for name in source_names
-    }
+    size is tokens (EOS included); for rejections, the tokens the removed documents would have had.
+    `rejected_by_reason` is keyed by reason (as the contract shows); `rejected_by_stage` splits the same
+    documents by the stage or filter that dropped them, for reasons two filters share."""
+    sources = {name: _empty_source() for name in source_names}
     for (kind, source, stage, reason), (docs, size) in counts:
-        s = sources.setdefault(source, {k: 0 for k in KINDS} | {"kept_tokens": 0, "rejected_by_reason": {},
-                                                                "duplicates_by_reason": {}, "removed_tokens_by_reason": {}})
+        s = sources.setdefault(source, _empty_source())
+        if kind == "lines_removed":
+            s["lines_removed"] = s.get("lines_removed", 0) + docs
+            s["line_chars_removed"] = s.get("line_chars_removed", 0) + size
+            continue
         s[kind] += docs
         if kind == "kept":
             s["kept_tokens"] += size
@@ -35,6 +42,9 @@ def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[
             by = s[f"{kind}_by_reason"]
             by[label] = by.get(label, 0) + docs
             s["removed_tokens_by_reason"][label] = s["removed_tokens_by_reason"].get(label, 0) + size
+            if kind == "rejected":  # which filter (or stage) said it: filter:gopher_quality -> reason -> docs
+                by_stage = s["rejected_by_stage"].setdefault(stage, {})
+                by_stage[reason] = by_stage.get(reason, 0) + docs
     for s in sources.values():
         s["identity_holds"] = s["read"] == s["kept"] + s["rejected"] + s["duplicates"] + s["unreadable"]
     return sources

@@ -61,6 +61,10 @@ def cmd_run(args, beam_args: list[str]) -> int:
     except RunFailed as e:
         print(f"tokenmill: run failed: {e}", file=sys.stderr)
         return FAILED
+    if report.get("dry_run"):
+        print(f"Dry run: the {report['runner']} job was built and translated ({report['transforms']} transforms); "
+              f"nothing ran and {cfg.output} was left as it was.")
+        return 0
     manifest = read_json(join(cfg.output, "manifest.json"))
     print(run_summary(report, manifest))
     print(f"\nDone in {report['wall_seconds']:.1f}s. Shards in {cfg.output} "

@@ -183,7 +183,31 @@ def _resolve_paths(cfg: PipelineConfig, config_dir: str, check_files: bool) -> P
             for j, p in enumerate(src.paths):
                 if _match_count(p) == 0:
                     raise ConfigError(f"sources.{i}.paths.{j}: no file matches {p!r}")
+    for spec in _filter_specs(cfg):
+        _resolve_filter_paths(spec[1], config_dir)
     return cfg
+
+
+def _filter_specs(cfg: PipelineConfig) -> list[tuple[str, Any]]:
+    """(config key, spec) for the shared filter list and every source's own list."""
+    specs = [(f"filters.{k}", f) for k, f in enumerate(cfg.filters)]
+    for i, src in enumerate(cfg.sources):
+        if src.filters is not None:
+            specs += [(f"sources.{i}.filters.{k}", f) for k, f in enumerate(src.filters)]
+    return specs
+
+
+def _resolve_filter_paths(spec: Any, config_dir: str) -> None:
+    """Model and list files named by a filter resolve like input paths (see `resolve_input_path`)."""
+    if not isinstance(spec, dict):
+        return
+    try:
+        from filters.registry import PATH_PARAMETERS
+    except ImportError:
+        return
+    for key in PATH_PARAMETERS & spec.keys():
+        if isinstance(spec[key], str):
+            spec[key] = resolve_input_path(spec[key], config_dir)
 
 
 def _check_filters(cfg: PipelineConfig) -> None:
@@ -192,11 +216,7 @@ def _check_filters(cfg: PipelineConfig) -> None:
         from filters.registry import validate_filter_spec
     except ImportError:  # curation not built yet: only an empty filter list is valid
         validate_filter_spec = None
-    specs = [(f"filters.{k}", f) for k, f in enumerate(cfg.filters)]
-    for i, src in enumerate(cfg.sources):
-        if src.filters is not None:
-            specs += [(f"sources.{i}.filters.{k}", f) for k, f in enumerate(src.filters)]
-    for key, spec in specs:
+    for key, spec in _filter_specs(cfg):
         if validate_filter_spec is None:
             raise ConfigError(f"{key}: filters are not available in this build")
         try:

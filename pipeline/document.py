@@ -17,6 +17,11 @@ STAGE_FILTER = "filter"
 STAGE_TOKENIZE = "tokenize"
 
 
+def filter_stage(filter_name: str) -> str:
+    """The stage of a document a curation filter dropped: `filter:gopher_quality` (the name as configured)."""
+    return f"{STAGE_FILTER}:{filter_name}"
+
+
 def is_duplicate_stage(stage: str) -> bool:
     return stage.startswith("dedup")
 

@@ -1,5 +1,5 @@
 """report.json as a small self-contained HTML page: per source, the accounting counts and a bar chart of
-dropped documents per reason. Inline CSS bars only (no scripts, no external assets), so the file can be
+dropped documents per reason (and duplicates per reason, when the report has them). Inline CSS bars only (no scripts, no external assets), so the file can be
 mailed or opened from a bucket as is.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ table.counts td, table.counts th { padding: 2px 12px; text-align: right; border-
          align-items: center; }
 .reason { font-family: ui-monospace, monospace; font-size: 12px; }
 .track { background: #f1f3f5; height: 16px; }
-.bar { background: #d9480f; height: 16px; min-width: 1px; }
+.bar { background: #d9480f; height: 16px; min-width: 1px; } .bar.dup { background: #868e96; }
 .n { font-variant-numeric: tabular-nums; text-align: right; }
 .none { color: #888; font-style: italic; }
 """
@@ -31,24 +31,30 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _chart(counts: dict, widest: int, bar_class: str, empty: str) -> str:
+    rows = sorted(((str(r), _int(n)) for r, n in (counts or {}).items()), key=lambda rn: (-rn[1], rn[0]))
+    if not rows:
+        return f'<p class="none">{empty}</p>'
+    cells = "".join(
+        f'<div class="reason">{escape(reason)}</div>'
+        f'<div class="track"><div class="{bar_class}" style="width:{100 * n / widest:.2f}%" title="{n:,}"></div></div>'
+        f'<div class="n">{n:,}</div>\n'
+        for reason, n in rows
+    )
+    return f'<div class="chart">{cells}</div>'
+
+
 def _source_section(name: str, stats: dict, widest: int) -> str:
     stats = stats if isinstance(stats, dict) else {}
     header = "".join(f"<th>{c}</th>" for c in _COUNTS)
     cells = "".join(f"<td>{_int(stats.get(c)):,}</td>" for c in _COUNTS)
-    reasons = stats.get("rejected_by_reason") or {}
-    rows = sorted(((str(r), _int(n)) for r, n in reasons.items()), key=lambda rn: (-rn[1], rn[0]))
-    if rows:
-        chart = "".join(
-            f'<div class="reason">{escape(reason)}</div>'
-            f'<div class="track"><div class="bar" style="width:{100 * n / widest:.2f}%" title="{n:,}"></div></div>'
-            f'<div class="n">{n:,}</div>'
-            for reason, n in rows
-        )
-        chart = f'<div class="chart">{chart}</div>'
-    else:
-        chart = '<p class="none">no document rejected</p>'
-    return (f"<h2>{escape(name)}</h2>\n<table class=\"counts\"><tr>{header}</tr><tr>{cells}</tr></table>\n"
-            f"<h3>dropped documents per reason</h3>\n{chart}\n")
+    section = (f"<h2>{escape(name)}</h2>\n<table class=\"counts\"><tr>{header}</tr><tr>{cells}</tr></table>\n"
+               "<h3>dropped documents per reason</h3>\n"
+               + _chart(stats.get("rejected_by_reason"), widest, "bar", "no document rejected") + "\n")
+    if stats.get("duplicates_by_reason"):
+        section += ("<h3>duplicates removed per reason</h3>\n"
+                    + _chart(stats["duplicates_by_reason"], widest, "bar dup", "") + "\n")
+    return section
 
 
 def render_report_html(report: dict) -> str:
@@ -56,7 +62,8 @@ def render_report_html(report: dict) -> str:
     unreadable and rejected_by_reason); missing counts show as 0 and extra keys are ignored."""
     sources = report.get("sources") or {}
     widest = max((_int(n) for s in sources.values() if isinstance(s, dict)
-                  for n in (s.get("rejected_by_reason") or {}).values()), default=0) or 1
+                  for key in ("rejected_by_reason", "duplicates_by_reason") for n in (s.get(key) or {}).values()),
+                 default=0) or 1
     body = "".join(_source_section(str(name), stats, widest) for name, stats in sources.items())
     if not sources:
         body = '<p class="none">the report has no sources</p>'

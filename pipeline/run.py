@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.accounting import build_source_report, error_fraction_problems, totals
 from pipeline.config import ConfigError, PipelineConfig
@@ -81,6 +81,7 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     read_docs = (docs, rejected[0] | "EmptyDocs" >> beam.Map(lambda r: r.doc)) | "AllReadDocuments" >> beam.Flatten()
 
     kept = docs
+    line_stats = []
     if cfg.dedup.url:
         from pipeline.transforms.dedup_url import DedupUrl
 
@@ -90,7 +91,10 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     if cfg.dedup.lines:
         from pipeline.transforms.dedup_lines import DedupLines
 
-        kept = _stage(kept, "DedupLines", DedupLines(cfg.dedup.lines), rejected)
+        lines_out = kept | "DedupLines" >> DedupLines(cfg.dedup.lines)
+        rejected.append(lines_out["rejected"])
+        line_stats.append(lines_out["line_stats"])
+        kept = lines_out["kept"]
     filters_by_source = {s.name: cfg.filters_for(s) for s in cfg.sources}
     if any(filters_by_source.values()):
         from pipeline.transforms.curate import ApplyFilters
@@ -117,8 +121,10 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
          | "WriteShardStats" >> beam.Map(lambda s: write_json(paths.tmp_file("shards.json"), s)))
 
     all_rejected = rejected | "AllRejections" >> beam.Flatten()
-    _ = ({"read_docs": read_docs, "errors": errors, "rejected": all_rejected, "kept": tokenized}
-         | "Account" >> CountOutcomes(paths.tmp_file("counts.json"), cfg.tokenizer))
+    outcomes = {"read_docs": read_docs, "errors": errors, "rejected": all_rejected, "kept": tokenized}
+    if line_stats:
+        outcomes["line_stats"] = line_stats[0]
+    _ = outcomes | "Account" >> CountOutcomes(paths.tmp_file("counts.json"), cfg.tokenizer)
     _ = all_rejected | "WriteRejects" >> WriteRejects(paths.final("rejects/rejects"), cfg.seed, cfg.rejects_text_fraction)
     _ = errors | "WriteErrors" >> WriteErrors(paths.final("errors/errors"))
     if cfg.write_curated:
@@ -158,11 +164,16 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
         raise ConfigError(f"tokenizer.path: cannot load {cfg.tokenizer.path}: {e}") from None
 
     paths = RunPaths(cfg.output)
+    options = pipeline_options(beam_args)
+    if options.view_as(TestOptions).dry_run:
+        return _dry_run(cfg, paths, options, tokenizer.dtype.name, started)
     _clear_previous_output(paths)
     LOG.info("running %d source(s) into %s", len(cfg.sources), cfg.output)
     try:
-        with beam.Pipeline(options=pipeline_options(beam_args)) as p:
+        with _new_pipeline(options) as p:
             build_pipeline(p, cfg, paths, tokenizer.dtype.name)
+    except (ConfigError, KeyboardInterrupt):
+        raise
     except Exception as e:
         # A mix that the data cannot meet is only known once tokens are counted; say so plainly.
         text, marker = str(e), "MixShortfallError:"
@@ -194,6 +205,28 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
     write_json(paths.final("manifest.json"), manifest)  # last: the commit point
     FileSystems.delete([paths.tmp])
     return report
+
+
+def _new_pipeline(options: PipelineOptions) -> beam.Pipeline:
+    try:
+        return beam.Pipeline(options=options)
+    except ValueError as e:  # an unknown runner name, a malformed option value
+        raise ConfigError(f"Beam options: {e}") from None
+
+
+def _dry_run(cfg: PipelineConfig, paths: RunPaths, options: PipelineOptions, dtype: str, started: float) -> dict:
+    """`--dry_run=True`: build the job and translate it, touch no output. On Dataflow the runner builds
+    the job request without submitting it (no credentials needed); other runners only translate the
+    graph to Beam's portable form, which is what they would be sent."""
+    p = _new_pipeline(options)
+    build_pipeline(p, cfg, paths, dtype)
+    runner = options.view_as(StandardOptions).runner
+    if runner in ("DataflowRunner", "dataflow"):
+        p.run()
+    proto = p.to_runner_api()
+    LOG.info("dry run: %d transforms translated for %s; nothing ran", len(proto.components.transforms), runner)
+    return {"dry_run": True, "runner": runner, "output": cfg.output,
+            "transforms": len(proto.components.transforms), "wall_seconds": round(time.time() - started, 2)}
 
 
 def _write_html_report(paths: RunPaths, report: dict) -> None:

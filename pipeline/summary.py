@@ -17,12 +17,26 @@ def accounting_table(sources: dict) -> str:
 
 
 def reasons_table(sources: dict) -> str:
+    """Per source, what each stage or filter removed, by reason: documents and the tokens they had."""
     rows = []
     for name, s in sorted(sources.items()):
-        for kind in ("rejected_by_reason", "duplicates_by_reason"):
-            for reason, n in sorted(s.get(kind, {}).items(), key=lambda kv: -kv[1]):
-                rows.append([name, reason, n])
-    return _table(["source", "reason", "documents"], rows) if rows else "(nothing removed)"
+        tokens = s.get("removed_tokens_by_reason", {})
+        removed = [(stage, reason, n, tokens.get(reason, 0))
+                   for stage, reasons in s.get("rejected_by_stage", {}).items() for reason, n in reasons.items()]
+        if not s.get("rejected_by_stage"):  # a report from before rejected_by_stage existed
+            removed = [("", reason, n, tokens.get(reason, 0)) for reason, n in s.get("rejected_by_reason", {}).items()]
+        for label, n in s.get("duplicates_by_reason", {}).items():
+            stage, _, reason = label.partition(":")
+            removed.append((stage, reason, n, tokens.get(label, 0)))
+        rows += [[name, *r] for r in sorted(removed, key=lambda r: (-r[2], r[0], r[1]))]
+    return _table(["source", "stage", "reason", "documents", "tokens"], rows) if rows else "(nothing removed)"
+
+
+def lines_table(sources: dict) -> str | None:
+    """Repeated-line removal per source, or None when it did not run."""
+    rows = [[name, s["lines_removed"], s.get("line_chars_removed", 0)]
+            for name, s in sorted(sources.items()) if "lines_removed" in s]
+    return _table(["source", "lines removed", "characters removed"], rows) if rows else None
 
 
 def mix_table(mix: dict) -> str:
@@ -38,9 +52,13 @@ def splits_table(splits: dict) -> str:
 
 
 def run_summary(report: dict, manifest: dict) -> str:
-    return "\n\n".join([
+    parts = [
         "Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]),
         "Removed, by reason:\n" + reasons_table(report["sources"]),
-        "Splits:\n" + splits_table(manifest["splits"]),
-        "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"]),
-    ])
+    ]
+    lines = lines_table(report["sources"])
+    if lines:
+        parts.append("Repeated lines cut from documents:\n" + lines)
+    parts += ["Splits:\n" + splits_table(manifest["splits"]),
+              "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"])]
+    return "\n\n".join(parts)

@@ -35,7 +35,8 @@ class _RejectionEventsFn(beam.DoFn):
 
 class CountOutcomes(beam.PTransform):
     """Takes a dict of PCollections: read_docs (Documents, empty ones included), errors (ReadErrors),
-    rejected (Rejections from every stage), kept (TokenizedDocuments)."""
+    rejected (Rejections from every stage), kept (TokenizedDocuments), and optionally line_stats
+    ((source, lines removed, characters removed) per document that repeated-line removal changed)."""
 
     def __init__(self, path: str, tokenizer: TokenizerConfig):
         super().__init__()
@@ -52,6 +53,9 @@ class CountOutcomes(beam.PTransform):
             | "RejectionEvents" >> beam.ParDo(_RejectionEventsFn(self.tokenizer)),
             pcolls["kept"] | "KeptEvents" >> beam.Map(lambda t: (("kept", t.source, "", ""), (1, len(t.tokens)))),
         )
+        if "line_stats" in pcolls:
+            events += (pcolls["line_stats"] | "LineRemovalEvents" >> beam.Map(
+                lambda s: (("lines_removed", s[0], "dedup_lines", "repeated_line"), (s[1], s[2]))),)
         path = self.path
         return (
             events

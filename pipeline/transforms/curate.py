@@ -11,7 +11,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from filters.chain import FilterChain
-from pipeline.document import STAGE_FILTER, Document, Rejection
+from pipeline.document import Document, Rejection, filter_stage
 
 COUNTER_NAMESPACE = "curate"
 
@@ -42,7 +42,7 @@ class _ApplyChainFn(beam.DoFn):
         if result.kept:
             yield result.doc
         else:
-            yield beam.pvalue.TaggedOutput("rejected", Rejection(result.doc, STAGE_FILTER, result.reason))
+            yield beam.pvalue.TaggedOutput("rejected", Rejection(result.doc, filter_stage(result.dropped_by), result.reason))
 
 
 class ApplyFilters(beam.PTransform):

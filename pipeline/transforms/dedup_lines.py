@@ -1,8 +1,10 @@
 """DedupLines: lines seen more than `max_occurrences` times across the corpus are removed from every
 document (pipeline.dedup.lines); a document left shorter than `min_chars_after` characters is
 rejected as `too_short_after_line_dedup` (with its original text; a document that lost no line is
-never rejected here). Beam counters: dedup_lines:lines_removed,
-dedup_lines:chars_removed, dedup_lines:documents_changed.
+never rejected here). Besides "kept" and "rejected" it returns "line_stats": one (source, lines
+removed, characters removed) per changed document, for a report counted in the pipeline; the same
+totals are Beam counters dedup_lines:lines_removed, dedup_lines:chars_removed,
+dedup_lines:documents_changed.
 
   documents -> (line key, (document key, occurrences in it)) per distinct line of each document
   -> GroupByKey on the line key: the group's total is the line's corpus-wide count (the combine),
@@ -25,7 +27,7 @@ from pipeline.dedup.keys import doc_join_key
 from pipeline.dedup.lines import line_counts, remove_lines, too_short
 from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 
-KEPT, REJECTED, KEYED, LINES = "kept", "rejected", "keyed", "lines"
+KEPT, REJECTED, KEYED, LINES, STATS = "kept", "rejected", "keyed", "lines", "line_stats"
 _DOC, _FREQUENT = 0, 1
 
 
@@ -77,6 +79,7 @@ class _RewriteFn(beam.DoFn):
             self.changed.inc()
             self.lines_removed.inc(lines)
             self.chars_removed.inc(chars)
+            yield beam.pvalue.TaggedOutput(STATS, (doc.source, lines, chars))
             if too_short(text, self.min_chars_after):
                 yield beam.pvalue.TaggedOutput(REJECTED, Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
             else:
@@ -99,6 +102,7 @@ class DedupLines(beam.PTransform):
             (refs[KEYED], frequent)
             | "DocsAndFrequentLines" >> beam.Flatten()
             | "JoinByDocument" >> beam.GroupByKey()
-            | "RemoveFrequentLines" >> beam.ParDo(_RewriteFn(self.cfg.min_chars_after)).with_outputs(REJECTED, main=KEPT)
+            | "RemoveFrequentLines" >> beam.ParDo(_RewriteFn(self.cfg.min_chars_after))
+            .with_outputs(REJECTED, STATS, main=KEPT)
         )
-        return {KEPT: out[KEPT], REJECTED: out[REJECTED]}
+        return {KEPT: out[KEPT], REJECTED: out[REJECTED], STATS: out[STATS]}

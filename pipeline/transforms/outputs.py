@@ -1,5 +1,6 @@
 """Side outputs: curated/*.parquet (kept documents and their signals), rejects/*.parquet (every dropped
-document; text kept for a hashed sample), errors/*.jsonl (unreadable records)."""
+document, with the score behind a filter's drop; text kept for a hashed sample), errors/*.jsonl
+(unreadable records)."""
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ CURATED_SCHEMA = pa.schema(
 )
 REJECTS_SCHEMA = pa.schema([
     ("id", pa.string()), ("source", pa.string()), ("stage", pa.string()), ("reason", pa.string()),
-    ("duplicate_of", pa.string()), ("url", pa.string()), ("text", pa.string()),
+    ("duplicate_of", pa.string()), ("score", pa.float64()), ("url", pa.string()), ("text", pa.string()),
 ])
 
 
@@ -34,7 +35,7 @@ def curated_row(doc) -> dict:
 def reject_row(rej, seed: int, text_fraction: float) -> dict:
     keep_text = text_fraction >= 1 or unit_interval(seed, "reject-text", rej.doc.id) < text_fraction
     return {"id": rej.doc.id, "source": rej.doc.source, "stage": rej.stage, "reason": rej.reason,
-            "duplicate_of": rej.duplicate_of, "url": rej.doc.url, "text": rej.doc.text if keep_text else None}
+            "duplicate_of": rej.duplicate_of, "score": rej.doc.signals.get("reject_score"), "url": rej.doc.url, "text": rej.doc.text if keep_text else None}
 
 
 def error_line(err) -> str:
