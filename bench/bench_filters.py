@@ -1,4 +1,4 @@
-"""Curation filter figures, printed as Markdown (see bench/RESULTS-filters.md for a run).
+"""Curation filter figures, printed as Markdown (see bench/RESULTS.md, "Curation filters", for a run).
 
     python bench/bench_filters.py throughput [--docs-per-file 0] [--workers 2]     (0: every document)
     python bench/bench_filters.py cpu        [--docs-per-file 0]

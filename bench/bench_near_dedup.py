@@ -1,5 +1,5 @@
 """Near-duplicate removal: quality on a labelled set, then documents/s and peak memory side by side
-with datatrove's 4-stage MinHash deduplication (figures and how to read them: bench/RESULTS-dedup.md).
+with datatrove's 4-stage MinHash deduplication (figures and how to read them: bench/RESULTS.md, "Deduplication").
 
     python -m bench.bench_near_dedup [--originals 500] [--scales 1 4 16] [--skip-quality] [--skip-speed]
                                      [--workers 1] [--no-datatrove] [--trace-calls]

@@ -65,6 +65,10 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"Dry run: the {report['runner']} job was built and translated ({report['transforms']} transforms); "
               f"nothing ran and {cfg.output} was left as it was.")
         return 0
+    if report.get("submitted"):
+        print(f"Job handed to {report['runner']} as a template: it commits {cfg.output} when it ends "
+              f"(done when {join(cfg.output, 'manifest.json')} exists; then: tokenmill verify {cfg.output}).")
+        return 0
     manifest = read_json(join(cfg.output, "manifest.json"))
     print(run_summary(report, manifest))
     print(f"\nDone in {report['wall_seconds']:.1f}s. Shards in {cfg.output} "

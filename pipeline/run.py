@@ -5,28 +5,27 @@ near-duplicate removal -> tokenize -> mix -> shard (global shuffle + packing). C
 first so the expensive ones see fewer documents; line removal runs before the quality filters so they
 judge text without boilerplate.
 
-Commit protocol: shards are written under OUT/.tmp/ and moved into place only after the pipeline
-succeeded; manifest.json is written last, so a directory without it is an incomplete run. Starting a
-run first deletes the previous manifest, then the previous outputs.
+Commit protocol: shards are written under OUT/.tmp/ and moved into place by the job's last step once
+everything else is written (pipeline.transforms.commit); manifest.json is written last, so a directory
+without it is an incomplete run. Starting a run first deletes the previous manifest, then the previous
+outputs. The driver reads report.json when the job is done.
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
-from pipeline.accounting import build_source_report, error_fraction_problems, totals
 from pipeline.config import ConfigError, PipelineConfig
-from pipeline.manifest import build_manifest
 from pipeline.shard_layout import ShardLayout
-from pipeline.tokenize import DocumentTokenizer, sha256_hex
+from pipeline.tokenize import DocumentTokenizer
 from pipeline.transforms.accounting import CountOutcomes
+from pipeline.transforms.commit import CommitRun, RunPaths
 from pipeline.transforms.dedup_exact import DedupExact
-from pipeline.transforms.fileio import join, read_bytes, read_json, write_bytes, write_json
+from pipeline.transforms.fileio import read_bytes, read_json
 from pipeline.transforms.outputs import WriteCurated, WriteErrors, WriteRejects
 from pipeline.transforms.read import ReadSource
 from pipeline.transforms.tokenize import TokenizeDocuments
@@ -40,23 +39,14 @@ OUTPUT_ENTRIES = ("manifest.json", "report.json", "report.html", "tokenizer.json
 IN_PROCESS_RUNNERS = (None, "DirectRunner", "direct", "FnApiRunner")
 
 
+# Errors raised inside the job whose message is for the user as it stands (exit code 1, no traceback):
+# a mix the data cannot meet is only known once tokens are counted, too many unreadable records once
+# all are read.
+USER_FACING_JOB_ERRORS = ("MixShortfallError", "CommitRefused")
+
+
 class RunFailed(RuntimeError):
     """The pipeline ran but its result must not be committed (exit code 1)."""
-
-
-@dataclass
-class RunPaths:
-    output: str
-
-    @property
-    def tmp(self) -> str:
-        return join(self.output, ".tmp")
-
-    def tmp_file(self, name: str) -> str:
-        return join(self.tmp, name)
-
-    def final(self, rel: str) -> str:
-        return join(self.output, rel)
 
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
@@ -73,7 +63,7 @@ def _stage(docs, label: str, transform, rejected: list):
     return out["kept"]
 
 
-def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str) -> None:
+def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
     reads = [p | f"Read[{s.name}]" >> ReadSource(s) for s in cfg.sources]
     docs = [r["docs"] for r in reads] | "AllDocuments" >> beam.Flatten()
     errors = [r["errors"] for r in reads] | "AllReadErrors" >> beam.Flatten()
@@ -110,25 +100,44 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
         from pipeline.transforms.mix import MixSources
 
         mixed = tokenized | "Mix" >> MixSources(cfg.sources, cfg.mix, cfg.seed)
-        copies = mixed["copies"]
-        _ = mixed["table"] | "WriteMixTable" >> beam.Map(lambda t: write_json(paths.tmp_file("mix.json"), t))
+        copies, mix_table = mixed["copies"], mixed["table"]
     else:
-        copies = tokenized | "OneCopyEach" >> beam.Map(lambda t: (t, 0))
+        copies, mix_table = tokenized | "OneCopyEach" >> beam.Map(lambda t: (t, 0)), None
 
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
-    stats = copies | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp)
-    _ = (stats | "AllShardStats" >> beam.combiners.ToList()
-         | "WriteShardStats" >> beam.Map(lambda s: write_json(paths.tmp_file("shards.json"), s)))
+    shard_stats = copies | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp)
 
     all_rejected = rejected | "AllRejections" >> beam.Flatten()
     outcomes = {"read_docs": read_docs, "errors": errors, "rejected": all_rejected, "kept": tokenized}
     if line_stats:
         outcomes["line_stats"] = line_stats[0]
-    _ = outcomes | "Account" >> CountOutcomes(paths.tmp_file("counts.json"), cfg.tokenizer)
-    _ = all_rejected | "WriteRejects" >> WriteRejects(paths.final("rejects/rejects"), cfg.seed, cfg.rejects_text_fraction)
-    _ = errors | "WriteErrors" >> WriteErrors(paths.final("errors/errors"))
+    counts = outcomes | "Account" >> CountOutcomes(cfg.tokenizer)
+    written = [
+        all_rejected | "WriteRejects" >> WriteRejects(paths.final("rejects/rejects"), cfg.seed, cfg.rejects_text_fraction),
+        errors | "WriteErrors" >> WriteErrors(paths.final("errors/errors")),
+    ]
     if cfg.write_curated:
-        _ = kept | "WriteCurated" >> WriteCurated(paths.final("curated/curated"))
+        written.append(kept | "WriteCurated" >> WriteCurated(paths.final("curated/curated")))
+    commit_inputs = {"counts": counts, "shard_stats": shard_stats,
+                     "written": written | "AllOutputFiles" >> beam.Flatten()}
+    if mix_table is not None:
+        commit_inputs["mix_table"] = mix_table
+    _ = commit_inputs | "Commit" >> CommitRun(cfg, started)
+
+
+def _user_facing_message(error: Exception) -> str | None:
+    """The message of a USER_FACING_JOB_ERRORS error, however the runner handed it back: re-raised as
+    its own type (in-process runner) or as text naming it (a remote worker's traceback)."""
+    text = str(error)
+    for name in USER_FACING_JOB_ERRORS:
+        if type(error).__name__ == name:
+            start = 0
+        elif f"{name}: " in text:
+            start = text.rfind(f"{name}: ") + len(name) + 2
+        else:
+            continue
+        return text[start:].split(" [while running")[0].strip()
+    return None
 
 
 def mixing_requested(cfg: PipelineConfig) -> bool:
@@ -142,14 +151,6 @@ def _clear_previous_output(paths: RunPaths) -> None:
         target = paths.final(entry)
         if FileSystems.exists(target):
             FileSystems.delete([target])
-
-
-def _commit(paths: RunPaths, shard_stats: list[dict]) -> None:
-    for folder in sorted({s["path"].split("/")[0] for s in shard_stats}):
-        if not FileSystems.exists(paths.final(folder)):
-            FileSystems.mkdirs(paths.final(folder))  # needed locally; a no-op on object stores
-    sources = [paths.tmp_file(s["path"]) for s in shard_stats]
-    FileSystems.rename(sources, [paths.final(s["path"]) for s in shard_stats])
 
 
 def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
@@ -169,42 +170,25 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
         return _dry_run(cfg, paths, options, tokenizer.dtype.name, started)
     _clear_previous_output(paths)
     LOG.info("running %d source(s) into %s", len(cfg.sources), cfg.output)
+    p = _new_pipeline(options)
+    build_pipeline(p, cfg, paths, tokenizer.dtype.name, started)
     try:
-        with _new_pipeline(options) as p:
-            build_pipeline(p, cfg, paths, tokenizer.dtype.name)
-    except (ConfigError, KeyboardInterrupt):
-        raise
+        result = p.run()
+        result.wait_until_finish()
     except Exception as e:
-        # A mix that the data cannot meet is only known once tokens are counted; say so plainly.
-        text, marker = str(e), "MixShortfallError:"
-        if marker in text:
-            message = text[text.rfind(marker) + len(marker):].split(" [while running")[0].strip()
-            raise RunFailed(message) from None
-        raise
-
-    counts = [((tuple(k)), tuple(v)) for k, v in read_json(paths.tmp_file("counts.json"))]
-    sources = build_source_report(counts, [s.name for s in cfg.sources])
-    problems = error_fraction_problems(sources, cfg.max_error_fraction)
-    if problems:
-        write_json(paths.final("report.json"), {"sources": sources, "totals": totals(sources), "failed": problems})
-        raise RunFailed("too many unreadable records:\n  " + "\n  ".join(problems))
-    if not all(s["identity_holds"] for s in sources.values()):
-        raise RunFailed(f"accounting identity broken (a bug): {sources}")
-
-    shard_stats = sorted(read_json(paths.tmp_file("shards.json")), key=lambda s: s["path"])
-    mix_table = read_json(paths.tmp_file("mix.json")) if mixing_requested(cfg) else None
-    _commit(paths, shard_stats)
-    write_bytes(paths.final("tokenizer.json"), tokenizer_json)
-    manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, mix_table)
-    report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
-        name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
-        "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
-        "config": cfg.model_dump(mode="json")}
-    write_json(paths.final("report.json"), report)
-    _write_html_report(paths, report)
-    write_json(paths.final("manifest.json"), manifest)  # last: the commit point
-    FileSystems.delete([paths.tmp])
-    return report
+        message = _user_facing_message(e)
+        if message is None:
+            raise
+        raise RunFailed(message) from None
+    if getattr(result, "has_job", True) is False:
+        # Dataflow wrote a job file instead of running the job (a Flex Template launch, --template_location):
+        # the job commits the output itself when it ends.
+        LOG.info("the job was handed to the runner as a template; it commits %s when it ends", cfg.output)
+        return {"submitted": True, "runner": options.view_as(StandardOptions).runner, "output": cfg.output,
+                "wall_seconds": round(time.time() - started, 2)}
+    if not FileSystems.exists(paths.final("manifest.json")):  # e.g. a runner that returned before the end
+        raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
+    return read_json(paths.final("report.json"))
 
 
 def _new_pipeline(options: PipelineOptions) -> beam.Pipeline:
@@ -219,7 +203,7 @@ def _dry_run(cfg: PipelineConfig, paths: RunPaths, options: PipelineOptions, dty
     the job request without submitting it (no credentials needed); other runners only translate the
     graph to Beam's portable form, which is what they would be sent."""
     p = _new_pipeline(options)
-    build_pipeline(p, cfg, paths, dtype)
+    build_pipeline(p, cfg, paths, dtype, started)
     runner = options.view_as(StandardOptions).runner
     if runner in ("DataflowRunner", "dataflow"):
         p.run()
@@ -228,10 +212,3 @@ def _dry_run(cfg: PipelineConfig, paths: RunPaths, options: PipelineOptions, dty
     return {"dry_run": True, "runner": runner, "output": cfg.output,
             "transforms": len(proto.components.transforms), "wall_seconds": round(time.time() - started, 2)}
 
-
-def _write_html_report(paths: RunPaths, report: dict) -> None:
-    try:
-        from pipeline.report_html import render_report_html
-    except ImportError:
-        return
-    write_bytes(paths.final("report.html"), render_report_html(report).encode("utf-8"))

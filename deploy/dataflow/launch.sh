@@ -3,9 +3,9 @@
 # dry-run) and gcloud + docker authenticated (for build and flex).
 #
 #   deploy/dataflow/launch.sh build                     SDK image + launcher image + Flex Template spec
-#   deploy/dataflow/launch.sh run CONFIG [OUTPUT]       submit from here; waits, then commits the output
+#   deploy/dataflow/launch.sh run CONFIG [OUTPUT]       submit from here; waits and prints the report
 #   deploy/dataflow/launch.sh dry-run CONFIG            build the Dataflow job only (no credentials needed)
-#   deploy/dataflow/launch.sh flex CONFIG_GS [OUTPUT]   launch the Flex Template (see README: commit)
+#   deploy/dataflow/launch.sh flex CONFIG_GS [OUTPUT]   launch the Flex Template (the job commits itself)
 #
 # Settings (environment): PROJECT, REGION, BUCKET (a bucket name, no gs://) are required;
 # TAG (0.1.0), AR_REPO (tokenmill), MACHINE_TYPE (n2-highmem-4), MAX_WORKERS (20), DISK_GB (50).

@@ -1,6 +1,6 @@
 """CountOutcomes: every read record, rejection and kept document counted per (kind, source, stage,
-reason) and written as one small JSON file the driver turns into report.json. Counting in the
-pipeline (not through runner metrics) keeps the numbers exact on every runner, retries included."""
+reason): a small PCollection the commit step turns into report.json. Counting in the pipeline (not
+through runner metrics) keeps the numbers exact on every runner, retries included."""
 from __future__ import annotations
 
 import apache_beam as beam
@@ -8,7 +8,7 @@ import apache_beam as beam
 from pipeline.accounting import rejection_kind
 from pipeline.config import TokenizerConfig
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.fileio import read_bytes, write_json
+from pipeline.transforms.fileio import read_bytes
 
 
 def _sum_pairs(values):
@@ -38,9 +38,8 @@ class CountOutcomes(beam.PTransform):
     rejected (Rejections from every stage), kept (TokenizedDocuments), and optionally line_stats
     ((source, lines removed, characters removed) per document that repeated-line removal changed)."""
 
-    def __init__(self, path: str, tokenizer: TokenizerConfig):
+    def __init__(self, tokenizer: TokenizerConfig):
         super().__init__()
-        self.path = path
         self.tokenizer = tokenizer
 
     def expand(self, pcolls):
@@ -56,11 +55,4 @@ class CountOutcomes(beam.PTransform):
         if "line_stats" in pcolls:
             events += (pcolls["line_stats"] | "LineRemovalEvents" >> beam.Map(
                 lambda s: (("lines_removed", s[0], "dedup_lines", "repeated_line"), (s[1], s[2]))),)
-        path = self.path
-        return (
-            events
-            | "AllEvents" >> beam.Flatten()
-            | "SumPerKey" >> beam.CombinePerKey(_sum_pairs)
-            | "AllCounts" >> beam.combiners.ToList()
-            | "WriteCounts" >> beam.Map(lambda rows: write_json(path, sorted([list(k), list(v)] for k, v in rows)))
-        )
+        return events | "AllEvents" >> beam.Flatten() | "SumPerKey" >> beam.CombinePerKey(_sum_pairs)

@@ -77,18 +77,19 @@ def test_write_shards_places_every_copy_once_and_writes_every_shard(beam_pipelin
     assert len(seen) <= total and len(seen) > total - 5 * 4  # only tails (< 4 tokens per shard) are dropped
 
 
-def test_count_outcomes_writes_exact_counts(beam_pipeline, tmp_path):
+def test_count_outcomes_gives_exact_counts(beam_pipeline):
     from pipeline.document import ReadError
 
-    path = str(tmp_path / "counts.json")
     with beam_pipeline() as p:
         d = [Document("a", "s", "xx"), Document("b", "s", "yyy")]
-        _ = {
+        counts = {
             "read_docs": p | "R" >> beam.Create(d),
             "errors": p | "E" >> beam.Create([ReadError("s", "f", 0, "bad")]),
             "rejected": p | "J" >> beam.Create([Rejection(d[1], "dedup_exact", "exact_duplicate", "a")]),
             "kept": p | "K" >> beam.Create([TokenizedDocument("a", "s", np.zeros(4, np.uint16))]),
-        } | CountOutcomes(path, TokenizerConfig(path=TOKENIZER_JSON))
-    rows = {tuple(k): tuple(v) for k, v in json.load(open(path))}
-    assert rows == {("read", "s", "", ""): (3, 0), ("unreadable", "s", "read", "unreadable"): (1, 0),
-                    ("duplicates", "s", "dedup_exact", "exact_duplicate"): (1, 3), ("kept", "s", "", ""): (1, 4)}  # "yyy": 2 tokens + EOS
+            "line_stats": p | "L" >> beam.Create([("s", 3, 40), ("s", 1, 5)]),
+        } | CountOutcomes(TokenizerConfig(path=TOKENIZER_JSON))
+        assert_that(counts, equal_to([
+            (("read", "s", "", ""), (3, 0)), (("unreadable", "s", "read", "unreadable"), (1, 0)),
+            (("duplicates", "s", "dedup_exact", "exact_duplicate"), (1, 3)),  # "yyy": 2 tokens + EOS
+            (("kept", "s", "", ""), (1, 4)), (("lines_removed", "s", "dedup_lines", "repeated_line"), (4, 45))]))
