@@ -160,7 +160,7 @@ def main(argv=None) -> int:
                 best = seconds if best is None else min(best, seconds)
             results[name] = tokens / best
         limit = results["memmap"]
-        print(f"\n| loader | tokens/s (best of 3) | vs memmap (limit) |\n|---|---:|---:|")
+        print("\n| loader | tokens/s (best of 3) | vs memmap (limit) |\n|---|---:|---:|")
         for name, rate in results.items():
             print(f"| {name} | {rate / 1e6:,.1f}M | {rate / limit:.2f} |")
     finally:

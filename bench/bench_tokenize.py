@@ -20,7 +20,6 @@ import tempfile
 import time
 
 import apache_beam as beam
-import yaml
 from tokenizers import Tokenizer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -13,6 +13,15 @@ from pipeline.document import is_duplicate_stage
 KINDS = ("read", "kept", "rejected", "duplicates", "unreadable")
 
 
+def sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """Element-wise sum of (documents, size) pairs: the combine behind every per-key count."""
+    docs = size = 0
+    for d, s in pairs:
+        docs += d
+        size += s
+    return docs, size
+
+
 def rejection_kind(stage: str) -> str:
     return "duplicates" if is_duplicate_stage(stage) else "rejected"
 

@@ -138,17 +138,14 @@ class PipelineConfig(_Strict):
         return source.filters if source.filters is not None else self.filters
 
 
-def _format_validation_error(err: ValidationError) -> str:
+def format_validation_error(err: ValidationError, what: str = "config") -> str:
+    """pydantic's errors as one line per key: `  sources.0.weight: Input should be ...`."""
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
+        msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(e["type"], e["msg"])
         lines.append(f"  {key}: {msg}")
-    return "invalid config:\n" + "\n".join(lines)
+    return f"invalid {what}:\n" + "\n".join(lines)
 
 
 def resolve_input_path(pattern: str, config_dir: str) -> str:
@@ -241,14 +238,15 @@ def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", che
     try:
         cfg = PipelineConfig.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(e)) from None
+        raise ConfigError(format_validation_error(e)) from None
     cfg = _resolve_paths(cfg, config_dir, check_files)
     _check_filters(cfg)
     _check_mix(cfg)
     return cfg
 
 
-def load_config(path: str, overrides: list[str] = (), check_files: bool = True) -> PipelineConfig:
+def read_yaml_config(path: str) -> tuple[Any, str]:
+    """A YAML config file's contents and its folder (what relative paths in it may be relative to)."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = yaml.safe_load(f)
@@ -256,4 +254,9 @@ def load_config(path: str, overrides: list[str] = (), check_files: bool = True) 
         raise ConfigError(f"config file not found: {path}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return build_config(raw, overrides, os.path.dirname(os.path.abspath(path)), check_files)
+    return raw, os.path.dirname(os.path.abspath(path))
+
+
+def load_config(path: str, overrides: list[str] = (), check_files: bool = True) -> PipelineConfig:
+    raw, config_dir = read_yaml_config(path)
+    return build_config(raw, overrides, config_dir, check_files)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from typing import Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.config import ConfigError, resolve_input_path
+from pipeline.config import ConfigError, format_validation_error, read_yaml_config, resolve_input_path
 from pipeline.overrides import apply_overrides
 
 
@@ -85,15 +84,6 @@ class TrainConfig(_Strict):
         return self
 
 
-def _format_validation_error(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(e["type"], e["msg"])
-        lines.append(f"  {key}: {msg}")
-    return "invalid trainer config:\n" + "\n".join(lines)
-
-
 def build_train_config(raw, overrides: list[str] = (), config_dir: str = ".") -> TrainConfig:
     if not isinstance(raw, dict):
         raise ConfigError("trainer config must be a YAML mapping of keys to values")
@@ -101,7 +91,7 @@ def build_train_config(raw, overrides: list[str] = (), config_dir: str = ".") ->
     try:
         cfg = TrainConfig.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(e)) from None
+        raise ConfigError(format_validation_error(e, "trainer config")) from None
     cfg.data = resolve_input_path(cfg.data, config_dir)
     if "://" not in cfg.data and not os.path.isdir(cfg.data):
         raise ConfigError(f"data: no dataset folder at {cfg.data}")
@@ -113,11 +103,5 @@ def build_train_config(raw, overrides: list[str] = (), config_dir: str = ".") ->
 
 
 def load_train_config(path: str, overrides: list[str] = ()) -> TrainConfig:
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return build_train_config(raw, overrides, os.path.dirname(os.path.abspath(path)))
+    raw, config_dir = read_yaml_config(path)
+    return build_train_config(raw, overrides, config_dir)

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from pipeline.accounting import rejection_kind
+from pipeline.accounting import rejection_kind, sum_pairs
 from pipeline.config import TokenizerConfig
 from pipeline.tokenize import DocumentTokenizer
 from pipeline.transforms.fileio import read_bytes
-
-
-def _sum_pairs(values):
-    docs = size = 0
-    for d, s in values:
-        docs += d
-        size += s
-    return docs, size
 
 
 class _RejectionEventsFn(beam.DoFn):
@@ -55,4 +47,4 @@ class CountOutcomes(beam.PTransform):
         if "line_stats" in pcolls:
             events += (pcolls["line_stats"] | "LineRemovalEvents" >> beam.Map(
                 lambda s: (("lines_removed", s[0], "dedup_lines", "repeated_line"), (s[1], s[2]))),)
-        return events | "AllEvents" >> beam.Flatten() | "SumPerKey" >> beam.CombinePerKey(_sum_pairs)
+        return events | "AllEvents" >> beam.Flatten() | "SumPerKey" >> beam.CombinePerKey(sum_pairs)

@@ -22,6 +22,7 @@ from mixers.plan import MixPlan, plan_mix
 from mixers.selection import Window, add_to_histogram, copy_count, empty_histogram, fill_window, find_window
 from mixers.table import format_table, mix_table
 from mixers.weights import SourceWeight, check_mix_statement
+from pipeline.accounting import sum_pairs
 from pipeline.config import MixConfig, SourceConfig
 from pipeline.hashing import stable_hash
 
@@ -102,14 +103,6 @@ def _emit_copies(hashed, plan: _StagePlan, chosen: dict):
         yield doc, copy
 
 
-def _sum_pairs(pairs):
-    docs = tokens = 0
-    for d, t in pairs:
-        docs += d
-        tokens += t
-    return docs, tokens
-
-
 def _table(sampled: dict, plan: _StagePlan) -> dict:
     table = mix_table(plan.mix, sampled)
     LOG.info("mix: realized versus target\n%s", format_table(table))
@@ -147,7 +140,7 @@ class MixSources(beam.PTransform):
         table = (
             copies
             | "SampledSizes" >> beam.Map(lambda pair: (pair[0].source, (1, len(pair[0].tokens))))
-            | "SampledPerSource" >> beam.CombinePerKey(_sum_pairs)
+            | "SampledPerSource" >> beam.CombinePerKey(sum_pairs)
             | "AllSampled" >> beam.combiners.ToDict()
             | "MixTable" >> beam.Map(_table, plan=AsSingleton(plan))
         )

@@ -10,7 +10,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.config import SourceConfig
-from pipeline.document import STAGE_READ, Document, ReadError, Rejection
+from pipeline.document import STAGE_READ, ReadError, Rejection
 from pipeline.ids import glob_base, relative_path
 from pipeline.readers import RecordFields, plan_splits, read_split
 from pipeline.transforms.fileio import open_raw

@@ -6,7 +6,6 @@ import fnmatch
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -15,19 +14,13 @@ import pytest
 
 from deploy.dataflow import flex_main
 from tests.conftest import REPO
+from tests.deploy.tools import tool
 
 DEPLOY = os.path.join(REPO, "deploy")
 SDK_DOCKERFILES = [os.path.join(DEPLOY, "flink", "Dockerfile"), os.path.join(DEPLOY, "dataflow", "Dockerfile")]
 LAUNCHER_DOCKERFILE = os.path.join(DEPLOY, "dataflow", "launcher.Dockerfile")
-BIN = os.path.dirname(sys.executable)
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-
-def tool(name):
-    path = shutil.which(name, path=BIN + os.pathsep + os.environ.get("PATH", ""))
-    if path is None:
-        pytest.skip(f"{name} is not installed (see the deploy check tools in pyproject)")
-    return path
 
 
 def instructions(path):

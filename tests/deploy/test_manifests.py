@@ -3,27 +3,19 @@ pass the Kubernetes schemas (kubernetes-validate, strict) and the Flink operator
 the configs are valid tokenmill configs; and the pieces of each topology point at each other."""
 import glob
 import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from pipeline.config import build_config
 from tests.conftest import REPO
+from tests.deploy.tools import tool
 
 DEPLOY = os.path.join(REPO, "deploy")
 COMPOSE = os.path.join(DEPLOY, "flink", "docker-compose.yml")
 K8S = os.path.join(DEPLOY, "flink", "k8s")
-BIN = os.path.dirname(sys.executable)
 
-
-def tool(name):
-    path = shutil.which(name, path=BIN + os.pathsep + os.environ.get("PATH", ""))
-    if path is None:
-        pytest.skip(f"{name} is not installed (see the deploy check tools in pyproject)")
-    return path
 
 
 def load(path):

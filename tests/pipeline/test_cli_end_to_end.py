@@ -13,7 +13,7 @@ import yaml
 from tokenizers import Tokenizer
 
 from pipeline.cli import main
-from pipeline.shards import read_shard_rows
+from tests.pipeline.shard_segments import eos_segments
 
 pytestmark = pytest.mark.slow
 
@@ -62,18 +62,8 @@ def built(tmp_path_factory, sample_data=None):
 
 def segments(out):
     """Every EOS-terminated token segment of every shard, by split."""
-    manifest = json.load(open(out / "manifest.json"))
-    eos = manifest["tokenizer"]["eos_id"]
-    found = collections.defaultdict(list)
-    for split, block in manifest["splits"].items():
-        for shard in block["shards"]:
-            flat = read_shard_rows(str(out / shard["path"])).reshape(-1).tolist()
-            start = 0
-            for i, t in enumerate(flat):
-                if t == eos:
-                    found[split].append(tuple(flat[start:i]))
-                    start = i + 1
-    return manifest, found
+    manifest, found = eos_segments(out)
+    return manifest, {split: [tuple(tokens) for _, tokens in segs] for split, segs in found.items()}
 
 
 def test_every_kept_document_is_in_the_shards_exactly_once_and_decodes_to_its_text(built, tokenizer_path):

@@ -11,7 +11,7 @@ import yaml
 from tokenizers import Tokenizer
 
 from pipeline.cli import main
-from pipeline.shards import read_shard_rows
+from tests.pipeline.shard_segments import eos_segments
 
 pytestmark = pytest.mark.slow
 WEIGHTS = {"web": 0.5, "math": 0.25, "forum": 0.17, "multilingual": 0.08}
@@ -51,19 +51,11 @@ def mixed(tmp_path_factory):
 
 
 def decoded_segments(out, tokenizer_path):
-    manifest = json.load(open(out / "manifest.json"))
+    """split -> [(shard, text, tokens with EOS)] for every document copy in the shards."""
+    manifest, found = eos_segments(out)
     tok = Tokenizer.from_file(tokenizer_path)
-    eos = manifest["tokenizer"]["eos_id"]
-    by_split = collections.defaultdict(list)  # split -> [(shard, text, tokens)]
-    for split, block in manifest["splits"].items():
-        for shard in block["shards"]:
-            flat = read_shard_rows(str(out / shard["path"])).reshape(-1).tolist()
-            start = 0
-            for i, t in enumerate(flat):
-                if t == eos:
-                    text = unicodedata.normalize("NFC", tok.decode(flat[start:i], skip_special_tokens=False))
-                    by_split[split].append((shard["path"], text, i + 1 - start))
-                    start = i + 1
+    by_split = {split: [(path, unicodedata.normalize("NFC", tok.decode(tokens, skip_special_tokens=False)),
+                         len(tokens) + 1) for path, tokens in segs] for split, segs in found.items()}
     return manifest, by_split
 
 

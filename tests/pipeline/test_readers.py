@@ -8,7 +8,7 @@ import pytest
 import zstandard
 
 from pipeline.document import Document, ReadError
-from pipeline.readers import FileSplit, RecordFields, plan_splits, read_split
+from pipeline.readers import RecordFields, plan_splits, read_split
 
 GOOD = [{"id": f"d{i}", "text": f"document number {i} " * 3, "url": f"http://x.org/{i}"} for i in range(50)]
 
