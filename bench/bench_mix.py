@@ -1,7 +1,7 @@
 """Realized-versus-target tables for Llama-3-like four-source mixes of the sample corpus, through the
 real Beam stage (MixSources on FnApiRunner) and the real GPT-NeoX tokenizer. Prints Markdown.
 
-    python -m mixers.demo_table [--data examples/data] [--seed 1234]
+    python -m bench.bench_mix [--data examples/data] [--seed 1234]
 
 Beam is imported inside `main` only, so importing this module keeps `mixers` free of Beam.
 """
