@@ -28,14 +28,16 @@ def rejection_kind(stage: str) -> str:
 
 def _empty_source() -> dict:
     return {k: 0 for k in KINDS} | {"kept_tokens": 0, "rejected_by_reason": {}, "duplicates_by_reason": {},
-                                    "removed_tokens_by_reason": {}, "rejected_by_stage": {}}
+                                    "removed_tokens_by_reason": {}, "rejected_by_stage": {},
+                                    "rejected_tokens_by_stage": {}}
 
 
 def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[int, int]]], source_names: list[str]) -> dict:
     """counts: ((kind, source, stage, reason), (documents, size)) -> report["sources"]. For `kept` the
     size is tokens (EOS included); for rejections, the tokens the removed documents would have had.
     `rejected_by_reason` is keyed by reason (as the contract shows); `rejected_by_stage` splits the same
-    documents by the stage or filter that dropped them, for reasons two filters share."""
+    documents (and `rejected_tokens_by_stage` their tokens) by the stage or filter that dropped them, for
+    reasons two filters share."""
     sources = {name: _empty_source() for name in source_names}
     for (kind, source, stage, reason), (docs, size) in counts:
         s = sources.setdefault(source, _empty_source())
@@ -54,6 +56,8 @@ def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[
             if kind == "rejected":  # which filter (or stage) said it: filter:gopher_quality -> reason -> docs
                 by_stage = s["rejected_by_stage"].setdefault(stage, {})
                 by_stage[reason] = by_stage.get(reason, 0) + docs
+                tokens_by_stage = s["rejected_tokens_by_stage"].setdefault(stage, {})
+                tokens_by_stage[reason] = tokens_by_stage.get(reason, 0) + size
     for s in sources.values():
         s["identity_holds"] = s["read"] == s["kept"] + s["rejected"] + s["duplicates"] + s["unreadable"]
     return sources

@@ -21,10 +21,9 @@ def reasons_table(sources: dict) -> str:
     rows = []
     for name, s in sorted(sources.items()):
         tokens = s.get("removed_tokens_by_reason", {})
-        removed = [(stage, reason, n, tokens.get(reason, 0))
+        stage_tokens = s.get("rejected_tokens_by_stage", {})
+        removed = [(stage, reason, n, stage_tokens.get(stage, {}).get(reason, 0))
                    for stage, reasons in s.get("rejected_by_stage", {}).items() for reason, n in reasons.items()]
-        if not s.get("rejected_by_stage"):  # a report from before rejected_by_stage existed
-            removed = [("", reason, n, tokens.get(reason, 0)) for reason, n in s.get("rejected_by_reason", {}).items()]
         for label, n in s.get("duplicates_by_reason", {}).items():
             stage, _, reason = label.partition(":")
             removed.append((stage, reason, n, tokens.get(label, 0)))

@@ -28,6 +28,8 @@ def test_identity_reasons_stages_tokens_and_lines_per_source():
     assert web["duplicates_by_reason"] == {"dedup_exact:exact_duplicate": 1}
     assert web["removed_tokens_by_reason"] == {"dup_line_frac": 320, "line_punct_ratio": 50,
                                                "dedup_exact:exact_duplicate": 100}
+    assert web["rejected_tokens_by_stage"]["filter:gopher_repetition"] == {"dup_line_frac": 300}
+    assert web["rejected_tokens_by_stage"]["filter:c4_quality"] == {"dup_line_frac": 20}
     assert (web["lines_removed"], web["line_chars_removed"]) == (37, 1_200)  # lines are not documents
     assert "lines_removed" not in sources["books"]
     assert sources["books"]["rejected"] == 0 and not sources["books"]["identity_holds"]  # 3 read, 2 kept: one lost
@@ -47,7 +49,8 @@ def test_summary_tables_show_stage_reason_documents_and_tokens():
     table = reasons_table(sources).splitlines()
     assert table[0].split() == ["source", "stage", "reason", "documents", "tokens"]
     rows = [line.split() for line in table[2:]]
-    assert rows[0] == ["web", "filter:gopher_repetition", "dup_line_frac", "2", "320"]
+    assert rows[0] == ["web", "filter:gopher_repetition", "dup_line_frac", "2", "300"]  # its own tokens
+    assert ["web", "filter:c4_quality", "dup_line_frac", "1", "20"] in rows
     assert ["web", "dedup_exact", "exact_duplicate", "1", "100"] in rows and len(rows) == 4
     assert lines_table(sources).splitlines()[2].split() == ["web", "37", "1,200"]
     assert lines_table(build_source_report(EVENTS[-2:], ["books"])) is None
