@@ -19,17 +19,23 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
+from pipeline.accounting import sum_pairs
 from pipeline.config import ConfigError, PipelineConfig
 from pipeline.shard_layout import ShardLayout
+from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.accounting import CountOutcomes
 from pipeline.transforms.commit import CommitRun, RunPaths
-from pipeline.transforms.dedup_exact import DedupExact
+from pipeline.transforms.curate_pass import CurateSplits
+from pipeline.transforms.dedup_docs import DecideDuplicates
+from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
+from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.fileio import read_bytes, read_json
-from pipeline.transforms.outputs import WriteCurated, WriteErrors, WriteRejects
-from pipeline.transforms.read import ReadSource
-from pipeline.transforms.tokenize import TokenizeDocuments
-from pipeline.transforms.write_shards import WriteShards
+from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
+from pipeline.transforms.scan import ScanSplits
+from pipeline.transforms.split_pass import bucket_numbers, split_numbers, with_decisions
+from pipeline.transforms.splits import PlanSplits
+from pipeline.transforms.tokenize_pass import TokenizeSplits
+from pipeline.transforms.write_shards import RouteCopies, WriteShards
 
 LOG = logging.getLogger("tokenmill")
 OUTPUT_ENTRIES = ("manifest.json", "report.json", "report.html", "tokenizer.json", "train", "validation",
@@ -57,69 +63,52 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     return options
 
 
-def _stage(docs, label: str, transform, rejected: list):
-    out = docs | label >> transform
-    rejected.append(out["rejected"])
-    return out["kept"]
-
-
 def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
-    reads = [p | f"Read[{s.name}]" >> ReadSource(s) for s in cfg.sources]
-    docs = [r["docs"] for r in reads] | "AllDocuments" >> beam.Flatten()
-    errors = [r["errors"] for r in reads] | "AllReadErrors" >> beam.Flatten()
-    rejected = [[r["rejected"] for r in reads] | "EmptyDocuments" >> beam.Flatten()]
-    read_docs = (docs, rejected[0] | "EmptyDocs" >> beam.Map(lambda r: r.doc)) | "AllReadDocuments" >> beam.Flatten()
+    """The passes (see pipeline.spill for the files they share). Per split, in order: read and spill; count
+    lines; dedup + filters; tokenize; route copies. Between them, per key bucket: URL and exact duplicates,
+    frequent lines, near duplicates; the mix plan. Only decisions and counts cross Beam's shuffles."""
+    spill = SpillPaths(paths.tmp)
+    planned = p | "Plan" >> PlanSplits(cfg.sources)
+    splits, plan = planned["splits"], planned["plan"]
+    scanned = splits | "Scan" >> ScanSplits(cfg, spill, plan)
+    events, written = [scanned["events"]], [scanned["written"]]
+    empty = p | "NoDecisions" >> beam.Create([])
 
-    kept = docs
-    line_stats = []
-    if cfg.dedup.url:
-        from pipeline.transforms.dedup_url import DedupUrl
-
-        kept = _stage(kept, "DedupUrl", DedupUrl(cfg.seed), rejected)
-    if cfg.dedup.exact:
-        kept = _stage(kept, "DedupExact", DedupExact(), rejected)
+    dups = empty
+    if cfg.dedup.url or cfg.dedup.exact:
+        dups = (bucket_numbers("DupBuckets", p, plan, scanned["done"])
+                | "DedupDocs" >> DecideDuplicates(spill, plan, cfg.dedup.url, cfg.dedup.exact))
+    lines = empty
     if cfg.dedup.lines:
-        from pipeline.transforms.dedup_lines import DedupLines
+        counted = with_decisions("WithDups", splits, {"dups": dups}) | "CountLines" >> CountLines(spill, plan)
+        lines = bucket_numbers("LineBuckets", p, plan, counted) | "DedupLines" >> DecideFrequentLines(spill, plan, cfg.dedup.lines)
+    curated = (with_decisions("WithDupsAndLines", splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
+               | "Curate" >> CurateSplits(cfg, spill, plan))
+    events.append(curated["events"])
+    written.append(curated["written"])
 
-        lines_out = kept | "DedupLines" >> DedupLines(cfg.dedup.lines)
-        rejected.append(lines_out["rejected"])
-        line_stats.append(lines_out["line_stats"])
-        kept = lines_out["kept"]
-    filters_by_source = {s.name: cfg.filters_for(s) for s in cfg.sources}
-    if any(filters_by_source.values()):
-        from pipeline.transforms.curate import ApplyFilters
-
-        kept = _stage(kept, "Curate", ApplyFilters(filters_by_source), rejected)
+    near = empty
     if cfg.dedup.near:
-        from pipeline.transforms.dedup_near import DedupNear
+        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near)
+    mixing = mixing_requested(cfg)
+    tokenized = (with_decisions("WithNear", splits, {"near": near, "curated": split_numbers("Curated", p, planned["numbered"], curated["events"])})
+                 | "Tokenize" >> TokenizeSplits(cfg, spill, plan, mixing))
+    events.append(tokenized["events"])
+    written.append(tokenized["written"])
+    token_files = split_numbers("TokenFiles", p, planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
 
-        kept = _stage(kept, "DedupNear", DedupNear(cfg.dedup.near, cfg.seed), rejected)
-
-    tokenized = kept | "Tokenize" >> TokenizeDocuments(cfg.tokenizer)
-    if mixing_requested(cfg):
-        from pipeline.transforms.mix import MixSources
-
-        mixed = tokenized | "Mix" >> MixSources(cfg.sources, cfg.mix, cfg.seed)
-        copies, mix_table = mixed["copies"], mixed["table"]
-    else:
-        copies, mix_table = tokenized | "OneCopyEach" >> beam.Map(lambda t: (t, 0)), None
-
+    mix_plan = chosen = mix_table = None
+    if mixing:
+        mix_plan = tokenized["histograms"] | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
+        chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
-    shard_stats = copies | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp)
+    routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
+    if mixing:
+        mix_table = routed["sampled"] | "Mix" >> MixTable(mix_plan)
+    shard_stats = routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan)
 
-    all_rejected = rejected | "AllRejections" >> beam.Flatten()
-    outcomes = {"read_docs": read_docs, "errors": errors, "rejected": all_rejected, "kept": tokenized}
-    if line_stats:
-        outcomes["line_stats"] = line_stats[0]
-    counts = outcomes | "Account" >> CountOutcomes(cfg.tokenizer)
-    written = [
-        all_rejected | "WriteRejects" >> WriteRejects(paths.final("rejects/rejects"), cfg.seed, cfg.rejects_text_fraction),
-        errors | "WriteErrors" >> WriteErrors(paths.final("errors/errors")),
-    ]
-    if cfg.write_curated:
-        written.append(kept | "WriteCurated" >> WriteCurated(paths.final("curated/curated")))
-    commit_inputs = {"counts": counts, "shard_stats": shard_stats,
-                     "written": written | "AllOutputFiles" >> beam.Flatten()}
+    counts = events | "AllEvents" >> beam.Flatten() | "Account" >> beam.CombinePerKey(sum_pairs)
+    commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written | "AllOutputFiles" >> beam.Flatten()}
     if mix_table is not None:
         commit_inputs["mix_table"] = mix_table
     _ = commit_inputs | "Commit" >> CommitRun(cfg, started)

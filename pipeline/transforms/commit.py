@@ -55,6 +55,18 @@ def _move_shards(paths: RunPaths, shard_stats: list[dict]) -> None:
         FileSystems.rename([paths.tmp_file(p) for p in pending], [paths.final(p) for p in pending])
 
 
+def _move_side_outputs(paths: RunPaths, written: list[str]) -> None:
+    """Rejects, errors and curated files the passes wrote under OUT/.tmp/out/ go to OUT/ (a retried commit
+    skips those already moved)."""
+    written = sorted(set(written or []))
+    for folder in sorted({rel.split("/")[0] for rel in written}):
+        if not FileSystems.exists(paths.final(folder)):
+            FileSystems.mkdirs(paths.final(folder))
+    pending = [rel for rel in written if FileSystems.exists(paths.tmp_file(join("out", rel)))]
+    if pending:
+        FileSystems.rename([paths.tmp_file(join("out", rel)) for rel in pending], [paths.final(rel) for rel in pending])
+
+
 def _write_html_report(paths: RunPaths, report: dict) -> None:
     from pipeline.report_html import render_report_html
 
@@ -62,7 +74,7 @@ def _write_html_report(paths: RunPaths, report: dict) -> None:
 
 
 def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float) -> dict:
+               started: float, written: list[str] | None = None) -> dict:
     """Report, shards, tokenizer copy, manifest (last). Returns the report; raises CommitRefused."""
     paths = RunPaths(cfg.output)
     sources = build_source_report([(tuple(k), tuple(v)) for k, v in counts], [s.name for s in cfg.sources])
@@ -77,6 +89,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
     shard_stats = sorted(shard_stats, key=lambda s: s["path"])
     _move_shards(paths, shard_stats)
+    _move_side_outputs(paths, written)
     write_bytes(paths.final("tokenizer.json"), tokenizer_json)
     manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, mix_table)
     report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
@@ -92,8 +105,8 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
 
 
 def _commit(_, counts, shard_stats, mix_table, written, cfg, started):
-    # `written` (the side outputs' file names) is only waited for: the manifest comes after them.
-    commit_run(cfg, counts, shard_stats, mix_table, started)
+    # `written`: the side outputs' names under OUT/.tmp/out/, moved into place before the manifest.
+    commit_run(cfg, counts, shard_stats, mix_table, started, written)
     return cfg.output
 
 

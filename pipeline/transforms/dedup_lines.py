@@ -1,108 +1,113 @@
-"""DedupLines: lines seen more than `max_occurrences` times across the corpus are removed from every
-document (pipeline.dedup.lines); a document left shorter than `min_chars_after` characters is
-rejected as `too_short_after_line_dedup` (with its original text; a document that lost no line is
-never rejected here). Besides "kept" and "rejected" it returns "line_stats": one (source, lines
-removed, characters removed) per changed document, for a report counted in the pipeline; the same
-totals are Beam counters dedup_lines:lines_removed, dedup_lines:chars_removed,
-dedup_lines:documents_changed.
+"""Repeated-line removal as decisions: which frequent lines does each split hold.
 
-  documents -> (line key, (document key, occurrences in it)) per distinct line of each document
-  -> GroupByKey on the line key: the group's total is the line's corpus-wide count (the combine),
-     and when it is over the limit the same group names every document holding the line (the join)
-  -> (document key, line key) for frequent lines -> GroupByKey with the documents -> rewritten text.
+  CountLines (a pass): each split's documents that survived URL and exact dedup -> occurrences per distinct
+      line key (pipeline.dedup.lines.line_key, 128 bits) summed over the split -> the split's key bucket
+      file (numpy arrays: key halves and counts; a line's bucket is its key's first 8 bytes mod buckets)
+  DecideFrequentLines: per bucket, every split's counts summed per line; a line seen more than
+      `max_occurrences` times corpus-wide is frequent, and each split holding it receives its key
+      (split, ("lines", key)) - one decision per (split, frequent line), not per document.
 
-Counting and joining in one grouping shuffles each line reference once; a separate CombinePerKey
-followed by a CoGroupByKey would shuffle the references and the counts. No worker ever holds the set
-of lines: memory grows with the number of distinct lines, spread over workers by key; one worker
-reads one line's references twice (a boilerplate line in millions of documents is paged, not
-copied), and holds one document with its frequent line keys in the final join.
+The curate pass then removes the frequent lines from each document (pipeline.dedup.lines.remove_lines) and
+rejects a document left shorter than `min_chars_after` as `too_short_after_line_dedup`. Counting per split
+first keeps a reducer's input to one row per distinct line per split.
 """
 from __future__ import annotations
 
+import pickle
+
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline.config import LineDedupConfig
-from pipeline.dedup.keys import doc_join_key
-from pipeline.dedup.lines import line_counts, remove_lines, too_short
-from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
+from pipeline.dedup.lines import line_counts
+from pipeline.spill import SpillPaths, read_bucket, read_records, write_buckets
+from pipeline.transforms.progress import PassProgress
 
-KEPT, REJECTED, KEYED, LINES, STATS = "kept", "rejected", "keyed", "lines", "line_stats"
-_DOC, _FREQUENT = 0, 1
-
-
-class _LineReferencesFn(beam.DoFn):
-    """KEYED: (document key, document); LINES: (line key, (document key, occurrences))."""
-
-    def process(self, doc):
-        key = doc_join_key(doc)
-        yield beam.pvalue.TaggedOutput(KEYED, (key, (_DOC, doc)))
-        for line, count in line_counts(doc.text).items():
-            yield beam.pvalue.TaggedOutput(LINES, (line, (key, count)))
+LINES = "lines"
+_KEY = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
-class _FrequentLineFn(beam.DoFn):
-    def __init__(self, max_occurrences: int):
-        self.max_occurrences = max_occurrences
+def _key_rows(keys: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(keys), dtype=_KEY) if keys else np.empty(0, dtype=_KEY)
+
+
+def split_line_counts(texts, buckets: int) -> list[bytes]:
+    """Per bucket, pickled (keys, counts) of the distinct lines of these texts, counts summed."""
+    totals: dict[bytes, int] = {}
+    for text in texts:
+        for key, n in line_counts(text).items():
+            totals[key] = totals.get(key, 0) + n
+    keys = _key_rows(list(totals))
+    counts = np.fromiter(totals.values(), dtype=np.int64, count=len(totals))
+    which = keys["hi"] % np.uint64(buckets)
+    return [pickle.dumps((keys[which == b], counts[which == b]), protocol=pickle.HIGHEST_PROTOCOL)
+            for b in range(buckets)]
+
+
+def frequent_lines(per_split: list[tuple[np.ndarray, np.ndarray]], max_occurrences: int):
+    """(split, key bytes) for each split holding a line whose summed count exceeds max_occurrences."""
+    keys = np.concatenate([k for k, _ in per_split]) if per_split else np.empty(0, dtype=_KEY)
+    if not len(keys):
+        return
+    counts = np.concatenate([c for _, c in per_split])
+    splits = np.concatenate([np.full(len(k), s, dtype=np.int64) for s, (k, _) in enumerate(per_split)])
+    order = np.lexsort((keys["lo"], keys["hi"]))
+    keys, counts, splits = keys[order], counts[order], splits[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    sums = np.add.reduceat(counts, starts)
+    group_of_row = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+    for row in np.flatnonzero(sums[group_of_row] > max_occurrences):
+        yield int(splits[row]), keys[row].tobytes()
+
+
+class _CountLinesFn(beam.DoFn):
+    def __init__(self, spill: SpillPaths):
+        self.spill = spill
 
     def setup(self):
-        self.frequent_lines = Metrics.counter("dedup_lines", "distinct_lines_removed")
+        self.progress = None
 
-    def process(self, element):
-        line, references = element
-        if sum(count for _, count in references) <= self.max_occurrences:
-            return
-        self.frequent_lines.inc()
-        for doc_key, _ in references:  # one reference per document holding the line
-            yield doc_key, (_FREQUENT, line)
+    def process(self, element, plan):
+        number, grouped = element
+        if self.progress is None:
+            self.progress = PassProgress("count lines", plan.input_bytes)
+        removed = {d[1] for d in grouped["dups"]}
+        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number))) if ordinal not in removed)
+        write_buckets(self.spill.keys(LINES, number), split_line_counts(texts, plan.buckets))
+        self.progress.add(nbytes=grouped["split"][0][1])
+        yield number
 
 
-class _RewriteFn(beam.DoFn):
-    def __init__(self, min_chars_after: int):
-        self.min_chars_after = min_chars_after
+class _DecideFrequentFn(beam.DoFn):
+    def __init__(self, spill: SpillPaths, max_occurrences: int):
+        self.spill, self.max_occurrences = spill, max_occurrences
 
     def setup(self):
-        self.lines_removed = Metrics.counter("dedup_lines", "lines_removed")
-        self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
-        self.changed = Metrics.counter("dedup_lines", "documents_changed")
+        self.frequent = Metrics.counter("dedup_lines", "distinct_lines_removed")
 
-    def process(self, element):
-        _, tagged = element
-        frequent = {value for tag, value in tagged if tag == _FREQUENT}
-        for tag, doc in tagged:
-            if tag != _DOC:
-                continue
-            text, lines, chars = remove_lines(doc.text, frequent)
-            if not lines:
-                yield doc
-                continue
-            self.changed.inc()
-            self.lines_removed.inc(lines)
-            self.chars_removed.inc(chars)
-            yield beam.pvalue.TaggedOutput(STATS, (doc.source, lines, chars))
-            if too_short(text, self.min_chars_after):
-                yield beam.pvalue.TaggedOutput(REJECTED, Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
-            else:
-                yield Document(doc.id, doc.source, text, doc.url, dict(doc.signals))
+    def process(self, bucket, plan):
+        per_split = [pickle.loads(read_bucket(self.spill.keys(LINES, s), bucket)) for s in range(plan.splits)]
+        for split, key in frequent_lines(per_split, self.max_occurrences):
+            yield split, (LINES, key)
 
 
-class DedupLines(beam.PTransform):
-    def __init__(self, cfg: LineDedupConfig):
+class CountLines(beam.PTransform):
+    """Splits with their duplicate decisions in; split numbers out once each split's line counts are written."""
+
+    def __init__(self, spill: SpillPaths, plan):
         super().__init__()
-        self.cfg = cfg
+        self.spill, self.plan = spill, plan
 
-    def expand(self, docs):
-        refs = docs | "LineReferences" >> beam.ParDo(_LineReferencesFn()).with_outputs(KEYED, LINES)
-        frequent = (
-            refs[LINES]
-            | "GroupByLine" >> beam.GroupByKey()
-            | "FrequentLinesPerDocument" >> beam.ParDo(_FrequentLineFn(self.cfg.max_occurrences))
-        )
-        out = (
-            (refs[KEYED], frequent)
-            | "DocsAndFrequentLines" >> beam.Flatten()
-            | "JoinByDocument" >> beam.GroupByKey()
-            | "RemoveFrequentLines" >> beam.ParDo(_RewriteFn(self.cfg.min_chars_after))
-            .with_outputs(REJECTED, STATS, main=KEPT)
-        )
-        return {KEPT: out[KEPT], REJECTED: out[REJECTED], STATS: out[STATS]}
+    def expand(self, with_dups):
+        return with_dups | "CountLinesPerSplit" >> beam.ParDo(_CountLinesFn(self.spill), beam.pvalue.AsSingleton(self.plan))
+
+
+class DecideFrequentLines(beam.PTransform):
+    def __init__(self, spill: SpillPaths, plan, cfg: LineDedupConfig):
+        super().__init__()
+        self.spill, self.plan, self.cfg = spill, plan, cfg
+
+    def expand(self, buckets):
+        return buckets | "FrequentLines" >> beam.ParDo(
+            _DecideFrequentFn(self.spill, self.cfg.max_occurrences), beam.pvalue.AsSingleton(self.plan))

@@ -1,127 +1,118 @@
-"""DedupNear: MinHash-LSH near-duplicate removal with connected components computed in Beam.
+"""DecideNear: MinHash-LSH near-duplicate decisions with connected components computed in Beam.
 
-  documents -> signatures (pipeline.dedup.minhash) -> one (band, band hash) key per band
-  -> GroupByKey: documents sharing a band -> candidate pairs verified by estimated Jaccard
-  -> ConnectedComponents over the verified edges -> each cluster's smallest node key survives
-  -> documents joined with their cluster label: the others are rejected as `near_duplicate` with the
-     id of the survivor.
+  curate pass: per surviving document, its compact signature (a fixed-size row of the split's signature
+               file), its node key, and one (band, band hash, row) entry per band in a key bucket file
+  -> per bucket: every split's entries, sorted by (band, hash); a run of equal keys is an LSH bucket, and
+     only the signatures of members of buckets with two or more are read back (by row)
+  -> candidate pairs verified by estimated Jaccard (pipeline.dedup.lsh.bucket_pairs): the edges
+  -> ConnectedComponents over the edges -> each cluster's smallest node key survives
+  -> (split, ("near", curated row, survivor id)) for the others, applied by the tokenize pass.
 
-The survivor of a cluster is the document with the smallest (id, source, text hash), see
-pipeline.dedup.keys.node_key. Documents without any word have no shingles and always pass.
-
-Memory: a worker holds one band bucket at a time, read twice and never copied (ANCHORS signatures),
-one node's neighbours in the components rounds, and one document with its label in the final join;
-nothing is proportional to the corpus or to the duplicate graph.
+Nodes are (node key, split, row): ordered by node key (id, source, text hash) first, so the survivor is the
+document with the smallest id as before. A reducer holds one bucket's entries (16 bytes each) and the
+signatures of its candidates; the graph only ever holds near-duplicate edges.
 """
 from __future__ import annotations
 
+import pickle
+
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline.config import NearDedupConfig
-from pipeline.dedup.keys import node_key
-from pipeline.dedup.lsh import LshParams, band_keys, bucket_pairs
-from pipeline.dedup.minhash import MinHasher, compact_signature, from_compact
-from pipeline.dedup.shingles import shingle_hashes
-from pipeline.document import STAGE_DEDUP_NEAR, Rejection
+from pipeline.dedup.lsh import LshParams, bucket_pairs
+from pipeline.dedup.minhash import from_compact
+from pipeline.document import STAGE_DEDUP_NEAR
+from pipeline.spill import SpillPaths, _open, read_bucket, read_records
 from pipeline.transforms.components import ConnectedComponents
 
-KEPT, REJECTED, KEYED, BANDS = "kept", "rejected", "keyed", "bands"
-_DOC, _LABEL = 0, 1
+NEAR_DUPLICATE = "near_duplicate"
 
 
-class _SignatureFn(beam.DoFn):
-    """BANDS: ((band, band hash), (node, compact signature)) per band; KEYED: (node, document). Both
-    outputs are tagged so that Beam infers plain key-value types for the GroupByKeys after them."""
+class _SplitSignatures:
+    """Random access to the signatures and node keys of the splits one reducer touches."""
 
-    def __init__(self, cfg: NearDedupConfig, params: LshParams, seed: int):
-        self.ngram, self.params, self.seed = cfg.ngram, params, seed
+    def __init__(self, spill: SpillPaths, num_perm: int):
+        self.spill, self.row_bytes = spill, 4 * num_perm
+        self.nodes: dict[int, list] = {}
 
-    def setup(self):
-        self.hasher = MinHasher(self.params.num_perm, self.seed)
-        self.no_shingles = Metrics.counter("dedup_near", "documents_without_shingles")
+    def node(self, split: int, row: int):
+        if split not in self.nodes:
+            self.nodes[split] = list(read_records(self.spill.nodes(split)))
+        key, curated_row = self.nodes[split][row]
+        return key, split, curated_row
 
-    def process(self, doc):
-        node = node_key(doc)
-        yield beam.pvalue.TaggedOutput(KEYED, (node, (_DOC, doc)))
-        hashes = shingle_hashes(doc.text, self.ngram)
-        if hashes.size == 0:
-            self.no_shingles.inc()
-            return
-        sig = self.hasher.signature(hashes)
-        compact = compact_signature(sig)
-        for key in band_keys(sig, self.params.bands, self.params.rows):
-            yield beam.pvalue.TaggedOutput(BANDS, (key, (node, compact)))
+    def signatures(self, split: int, rows: np.ndarray) -> list[np.ndarray]:
+        out = []
+        with _open(self.spill.signatures(split)) as f:
+            for row in rows:
+                f.seek(int(row) * self.row_bytes)
+                out.append(from_compact(f.read(self.row_bytes)))
+        return out
+
+
+def lsh_buckets(entries: np.ndarray, splits: np.ndarray):
+    """Runs of equal (band, hash) with two or more members: yields (member splits, member rows)."""
+    if not len(entries):
+        return
+    order = np.lexsort((entries["hash"], entries["band"]))
+    entries, splits = entries[order], splits[order]
+    key_changes = (entries["band"][1:] != entries["band"][:-1]) | (entries["hash"][1:] != entries["hash"][:-1])
+    starts = np.flatnonzero(np.concatenate([[True], key_changes]))
+    ends = np.append(starts[1:], len(entries))
+    for start, end in zip(starts, ends):
+        if end - start >= 2:
+            yield splits[start:end], entries["row"][start:end]
 
 
 class _VerifyBucketFn(beam.DoFn):
-    def __init__(self, min_estimate: float):
-        self.min_estimate = min_estimate
+    def __init__(self, spill: SpillPaths, params: LshParams):
+        self.spill, self.params = spill, params
 
     def setup(self):
         self.candidates = Metrics.counter("dedup_near", "candidate_pairs")
         self.accepted = Metrics.counter("dedup_near", "verified_pairs")
 
-    def process(self, element):
-        _, members = element
-        members = _Decoded(members)
-        for node, anchor, accepted in bucket_pairs(members, self.min_estimate):
-            self.candidates.inc()
-            if accepted:
-                self.accepted.inc()
-                yield node, anchor
+    def process(self, bucket, plan):
+        per_split = [pickle.loads(read_bucket(self.spill.keys("bands", s), bucket)) for s in range(plan.splits)]
+        entries = np.concatenate(per_split) if per_split else np.empty(0)
+        splits = np.concatenate([np.full(len(e), s, dtype=np.int64) for s, e in enumerate(per_split)]) if per_split else None
+        store = _SplitSignatures(self.spill, self.params.num_perm)
+        for member_splits, member_rows in lsh_buckets(entries, splits):
+            members = []
+            for split in np.unique(member_splits):
+                rows = member_rows[member_splits == split]
+                for row, sig in zip(rows, store.signatures(int(split), rows)):
+                    members.append((store.node(int(split), int(row)), sig))
+            for node, anchor, accepted in bucket_pairs(members, self.params.min_estimate):
+                self.candidates.inc()
+                if accepted:
+                    self.accepted.inc()
+                    yield node, anchor
 
 
-class _Decoded:
-    """Re-iterable view of a bucket's (node, compact signature) values with decoded signatures."""
-
-    def __init__(self, members):
-        self.members = members
-
-    def __iter__(self):
-        return ((node, from_compact(sig)) for node, sig in self.members)
-
-
-class _KeepOrRejectFn(beam.DoFn):
-    """One node's documents (normally one) and its cluster label, present only for non-survivors."""
-
-    def setup(self):
-        self.removed = Metrics.counter("dedup_near", "duplicates")
-
-    def process(self, element):
-        _, tagged = element
-        label = next((value for tag, value in tagged if tag == _LABEL), None)
-        for tag, doc in tagged:
-            if tag != _DOC:
-                continue
-            if label is None:
-                yield doc
-            else:
-                self.removed.inc()
-                yield beam.pvalue.TaggedOutput(REJECTED, Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", label[0]))
+def _non_survivor_decision(node_label):
+    node, label = node_label
+    if node == label:
+        return []
+    (_, _, _), split, row = node
+    survivor_id = label[0][0]
+    return [(split, (STAGE_DEDUP_NEAR, row, NEAR_DUPLICATE, survivor_id))]
 
 
-class DedupNear(beam.PTransform):
-    def __init__(self, cfg: NearDedupConfig, seed: int):
+class DecideNear(beam.PTransform):
+    """Bucket numbers in (after the curate pass wrote its band files); (split, decision) pairs out."""
+
+    def __init__(self, spill: SpillPaths, plan, cfg: NearDedupConfig):
         super().__init__()
-        self.cfg, self.seed = cfg, seed
+        self.spill, self.plan, self.cfg = spill, plan, cfg
         self.params = LshParams.from_config(cfg)
 
-    def expand(self, docs):
-        sigs = docs | "MinHashSignatures" >> beam.ParDo(_SignatureFn(self.cfg, self.params, self.seed)).with_outputs(
-            BANDS, KEYED)
-        labels = (
-            sigs[BANDS]
-            | "GroupByBand" >> beam.GroupByKey()
-            | "VerifyCandidates" >> beam.ParDo(_VerifyBucketFn(self.params.min_estimate))
+    def expand(self, buckets):
+        return (
+            buckets
+            | "VerifyCandidates" >> beam.ParDo(_VerifyBucketFn(self.spill, self.params), beam.pvalue.AsSingleton(self.plan))
             | "Components" >> ConnectedComponents(self.cfg.max_rounds)
-            | "NonSurvivors" >> beam.Filter(lambda node_label: node_label[0] != node_label[1])
-            | "TagLabels" >> beam.MapTuple(lambda node, label: (node, (_LABEL, label)))
+            | "NonSurvivors" >> beam.FlatMap(_non_survivor_decision)
         )
-        out = (
-            (sigs[KEYED], labels)
-            | "DocsAndLabels" >> beam.Flatten()
-            | "JoinLabels" >> beam.GroupByKey()
-            | "KeepSurvivors" >> beam.ParDo(_KeepOrRejectFn()).with_outputs(REJECTED, main=KEPT)
-        )
-        return {KEPT: out[KEPT], REJECTED: out[REJECTED]}

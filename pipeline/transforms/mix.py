@@ -1,13 +1,15 @@
-"""MixSources: tokenized documents -> (document, copy index) pairs that meet the configured data mix,
-plus the realized-versus-target table.
+"""The data mix as decisions: how many copies of each document, computed from counts, never from tokens.
 
-Three passes over the documents, all keyed by hash(seed, "mix", id) so retries, input order and
-worker counts agree (the scheme is in mixers.selection, the arithmetic in mixers.plan):
-1. a histogram of tokens over hash buckets per source (a combine; 1 MiB per source), from which the
-   single-element `PlanMix` step computes every source's rate and its cut-off window (a small side input);
-2. the documents inside each source's window, gathered per source, are filled token-exactly;
-3. each document is emitted `whole_repeats` times, once more if its hash falls before the window or
-   it was chosen inside it, with copy indices 0..k-1 (the shard stage places copy k by hash(seed, id, k)).
+All keyed by hash(seed, "mix", id) so retries, input order and worker counts agree (the scheme is in
+mixers.selection, the arithmetic in mixers.plan):
+1. the tokenize pass sends a sparse histogram of tokens over hash buckets per source and split; summed per
+   source (1 MiB each), they give the single-element plan: every source's rate and its cut-off window
+   (PlanMixFromHistograms, a small side input);
+2. the documents inside each source's window, read from the token indexes and gathered per source, are
+   filled token-exactly (ChooseInWindows);
+3. the route pass gives each document `whole_repeats` copies, once more if its hash falls before the window
+   or it was chosen inside it (copies_of), with copy indices 0..k-1 (the shard stage places copy k by
+   hash(seed, id, k)), and counts what it sampled for the realized-versus-target table (MixTable).
 """
 from __future__ import annotations
 
@@ -16,15 +18,17 @@ from dataclasses import dataclass
 from typing import Optional
 
 import apache_beam as beam
-from apache_beam.pvalue import AsDict, AsSingleton
+import numpy as np
+from apache_beam.pvalue import AsSingleton
 
 from mixers.plan import MixPlan, plan_mix
-from mixers.selection import Window, add_to_histogram, copy_count, empty_histogram, fill_window, find_window
+from mixers.selection import Window, copy_count, empty_histogram, fill_window, find_window
 from mixers.table import format_table, mix_table
 from mixers.weights import SourceWeight, check_mix_statement
 from pipeline.accounting import sum_pairs
 from pipeline.config import MixConfig, SourceConfig
 from pipeline.hashing import stable_hash
+from pipeline.spill import SpillPaths, read_records
 
 LOG = logging.getLogger("tokenmill")
 
@@ -39,14 +43,17 @@ class _StagePlan:
     windows: dict[str, Optional[Window]]
 
 
-class _HistogramFn(beam.CombineFn):
-    """(hash, tokens) -> per-bucket document and token counts; fixed size, whatever the input."""
+class _DenseHistogramFn(beam.CombineFn):
+    """Sparse per-split histograms (bucket numbers, documents, tokens) -> one dense histogram per source
+    (mixers.selection: 2 x 65,536 counts, 1 MiB, whatever the input)."""
 
     def create_accumulator(self):
         return empty_histogram()
 
-    def add_input(self, hist, hash_and_tokens):
-        add_to_histogram(hist, *hash_and_tokens)
+    def add_input(self, hist, sparse):
+        buckets, docs, tokens = sparse
+        np.add.at(hist[0], buckets, docs)
+        np.add.at(hist[1], buckets, tokens)
         return hist
 
     def merge_accumulators(self, hists):
@@ -82,11 +89,14 @@ def _plan_stage(histograms, sources: list[SourceWeight], mix: MixConfig) -> _Sta
     return _StagePlan(plan, windows)
 
 
-def _window_entries(hashed, plan: _StagePlan):
-    doc_hash, doc = hashed
-    window = plan.windows[doc.source]
-    if window is not None and window.contains(doc_hash):
-        yield doc.source, (doc_hash, doc.id, len(doc.tokens))
+def _window_entries(number, spill: SpillPaths, plan: _StagePlan):
+    """(source, (hash, id, tokens)) of the split's documents inside their source's window."""
+    if not any(plan.windows.values()):
+        return
+    for doc_id, source, doc_hash, _, n in read_records(spill.token_index(number)):
+        window = plan.windows[source]
+        if window is not None and window.contains(doc_hash):
+            yield source, (doc_hash, doc_id, n)
 
 
 def _fill(source_entries, plan: _StagePlan):
@@ -95,12 +105,9 @@ def _fill(source_entries, plan: _StagePlan):
     return source, fill_window(entries, window.need, window.limit)
 
 
-def _emit_copies(hashed, plan: _StagePlan, chosen: dict):
-    doc_hash, doc = hashed
-    src = plan.mix.sources[doc.source]
-    k = copy_count(doc_hash, doc.id, src.whole_repeats, plan.windows[doc.source], chosen.get(doc.source, frozenset()))
-    for copy in range(k):
-        yield doc, copy
+def copies_of(doc_hash: int, doc_id: str, source: str, plan: _StagePlan, chosen: dict) -> int:
+    src = plan.mix.sources[source]
+    return copy_count(doc_hash, doc_id, src.whole_repeats, plan.windows[source], chosen.get(source, frozenset()))
 
 
 def _table(sampled: dict, plan: _StagePlan) -> dict:
@@ -109,39 +116,48 @@ def _table(sampled: dict, plan: _StagePlan) -> dict:
     return table
 
 
-class MixSources(beam.PTransform):
-    """PCollection[TokenizedDocument] -> {"copies": (TokenizedDocument, copy index), "table": one dict}."""
+class PlanMixFromHistograms(beam.PTransform):
+    """Sparse histograms per (source) in; the mix plan (one _StagePlan) out."""
 
-    def __init__(self, sources: list[SourceConfig], mix: MixConfig, seed: int):
+    def __init__(self, sources: list[SourceConfig], mix: MixConfig):
         super().__init__()
         self.sources = [SourceWeight(s.name, s.weight, s.max_repeats) for s in sources]
         check_mix_statement(self.sources, mix.temperature)  # a mistake in the config fails before any work
         self.mix = mix
-        self.seed = seed
 
-    def expand(self, docs):
-        seed = self.seed
-        hashed = docs | "HashIds" >> beam.Map(lambda d: (mix_hash(seed, d.id), d))
-        plan = (
-            hashed
-            | "HashAndSize" >> beam.Map(lambda hd: (hd[1].source, (hd[0], len(hd[1].tokens))))
-            | "HistogramPerSource" >> beam.CombinePerKey(_HistogramFn())
-            | "AllHistograms" >> beam.combiners.ToList()
-            | "PlanMix" >> beam.Map(_plan_stage, self.sources, self.mix)
-        )
-        # Memory: one worker per source holds its window (WINDOW_DOCS + ~documents/2^16 small tuples).
-        chosen = (
-            hashed
-            | "WindowDocs" >> beam.FlatMap(_window_entries, plan=AsSingleton(plan))
-            | "GroupWindow" >> beam.GroupByKey()
-            | "FillWindow" >> beam.Map(_fill, plan=AsSingleton(plan))
-        )
-        copies = hashed | "EmitCopies" >> beam.FlatMap(_emit_copies, plan=AsSingleton(plan), chosen=AsDict(chosen))
-        table = (
-            copies
-            | "SampledSizes" >> beam.Map(lambda pair: (pair[0].source, (1, len(pair[0].tokens))))
-            | "SampledPerSource" >> beam.CombinePerKey(sum_pairs)
-            | "AllSampled" >> beam.combiners.ToDict()
-            | "MixTable" >> beam.Map(_table, plan=AsSingleton(plan))
-        )
-        return {"copies": copies, "table": table}
+    def expand(self, histograms):
+        return (histograms
+                | "HistogramPerSource" >> beam.CombinePerKey(_DenseHistogramFn())
+                | "AllHistograms" >> beam.combiners.ToList()
+                | "PlanMix" >> beam.Map(_plan_stage, self.sources, self.mix))
+
+
+class ChooseInWindows(beam.PTransform):
+    """Split numbers (once their token index is written) in; {source: ids taken once more} as a PCollection
+    of (source, frozenset) for an AsDict side input. One worker per source holds its window (WINDOW_DOCS +
+    ~documents/2^16 small tuples)."""
+
+    def __init__(self, spill: SpillPaths, plan):
+        super().__init__()
+        self.spill, self.plan = spill, plan
+
+    def expand(self, numbers):
+        plan = AsSingleton(self.plan)
+        return (numbers
+                | "WindowDocs" >> beam.FlatMap(_window_entries, spill=self.spill, plan=plan)
+                | "GroupWindow" >> beam.GroupByKey()
+                | "FillWindow" >> beam.Map(_fill, plan=plan))
+
+
+class MixTable(beam.PTransform):
+    """(source, (copies, tokens)) per split in; the realized-versus-target table (one dict) out."""
+
+    def __init__(self, plan):
+        super().__init__()
+        self.plan = plan
+
+    def expand(self, sampled):
+        return (sampled
+                | "SampledPerSource" >> beam.CombinePerKey(sum_pairs)
+                | "AllSampled" >> beam.combiners.ToDict()
+                | "MixTable" >> beam.Map(_table, plan=AsSingleton(self.plan)))

@@ -1,0 +1,160 @@
+"""CurateSplits: the pass that applies the dedup decisions and the filters to each split's documents.
+
+For each document of the split's spill (OUT/.tmp/docs/SPLIT.pkl), in order: a URL or exact duplicate is
+rejected (with the survivor's id); frequent lines are removed and a document left too short is rejected;
+the source's filter chain runs (pipeline.transforms.curate); a survivor goes to OUT/.tmp/curated-docs/
+SPLIT.pkl and, when near dedup is on, its MinHash signature to the split's signature file and one band
+entry per LSH band to its key bucket file (pipeline.transforms.dedup_near). Rejections go to
+rejects/curate-SPLIT.parquet.
+"""
+from __future__ import annotations
+
+import pickle
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from filters.chain import FilterChain
+from pipeline.config import PipelineConfig
+from pipeline.dedup.keys import node_key
+from pipeline.dedup.lines import remove_lines, too_short
+from pipeline.dedup.lsh import LshParams, band_keys
+from pipeline.dedup.minhash import MinHasher, compact_signature
+from pipeline.dedup.shingles import shingle_hashes
+from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection, filter_stage
+from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
+from pipeline.transforms.curate import COUNTER_NAMESPACE
+from pipeline.transforms.dedup_lines import LINES
+from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
+
+BAND_ENTRY = np.dtype([("band", "<u4"), ("hash", "<u8"), ("row", "<u4")])
+
+
+class _NearKeys:
+    """The signature side of one split: signatures (compact, one fixed-size row each), node keys, and band
+    entries bucketed by band hash."""
+
+    def __init__(self, spill: SpillPaths, number: int, params: LshParams, ngram: int, hasher: MinHasher, buckets: int):
+        self.spill, self.number, self.params, self.ngram, self.hasher = spill, number, params, ngram, hasher
+        self.buckets = buckets
+        self.sig_file = FileSystems.create(spill.signatures(number))
+        self.nodes: list = []
+        self.entries: list[tuple[int, int, int]] = []
+        self.no_shingles = Metrics.counter("dedup_near", "documents_without_shingles")
+
+    def add(self, doc: Document, curated_row: int) -> None:
+        hashes = shingle_hashes(doc.text, self.ngram)
+        if hashes.size == 0:
+            self.no_shingles.inc()
+            return
+        sig = self.hasher.signature(hashes)
+        row = len(self.nodes)
+        self.sig_file.write(compact_signature(sig))
+        self.nodes.append((node_key(doc), curated_row))
+        self.entries.extend((band, h, row) for band, h in band_keys(sig, self.params.bands, self.params.rows))
+
+    def close(self) -> None:
+        self.sig_file.close()
+        write_records(self.spill.nodes(self.number), self.nodes)
+        entries = np.array(self.entries, dtype=BAND_ENTRY) if self.entries else np.empty(0, dtype=BAND_ENTRY)
+        which = entries["hash"] % np.uint64(self.buckets)
+        write_buckets(self.spill.keys("bands", self.number),
+                      [pickle.dumps(entries[which == b], protocol=pickle.HIGHEST_PROTOCOL) for b in range(self.buckets)])
+
+
+class _CurateSplitFn(beam.DoFn):
+    def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
+        self.cfg, self.spill = cfg, spill
+        self.filters_by_source = {s.name: cfg.filters_for(s) for s in cfg.sources}
+
+    def setup(self):
+        self.tokenizer = load_tokenizer(self.cfg.tokenizer)
+        self.chains = {source: FilterChain(specs) for source, specs in self.filters_by_source.items() if specs}
+        for chain in self.chains.values():
+            chain.setup()
+        near = self.cfg.dedup.near
+        self.params = LshParams.from_config(near) if near else None
+        self.hasher = MinHasher(self.params.num_perm, self.cfg.seed) if near else None
+        self.counters = {}
+        self.lines_removed = Metrics.counter("dedup_lines", "lines_removed")
+        self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
+        self.changed = Metrics.counter("dedup_lines", "documents_changed")
+        self.progress = None
+
+    def _count(self, name: str, n: int) -> None:
+        if name not in self.counters:
+            self.counters[name] = Metrics.counter(COUNTER_NAMESPACE, name)
+        self.counters[name].inc(n)
+
+    def process(self, element, plan):
+        number, grouped = element
+        if self.progress is None:
+            self.progress = PassProgress("curate", plan.input_bytes)
+        dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
+        frequent = {key for _, key in grouped[LINES]}
+        tally = Tally()
+        rejects = RejectSink(self.spill, f"rejects/curate-{number:05d}.parquet", self.tokenizer, tally,
+                             self.cfg.seed, self.cfg.rejects_text_fraction)
+        near = None
+        if self.params is not None:
+            near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
+        with RecordWriter(self.spill.curated(number)) as curated:
+            for ordinal, doc in enumerate(read_records(self.spill.docs(number))):
+                self.progress.add(docs=1)
+                kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally)
+                if kept is None:
+                    continue
+                if near is not None:
+                    near.add(kept, curated.count)
+                curated.write(kept)
+        if near is not None:
+            near.close()
+        written = rejects.close()
+        self.progress.add(nbytes=grouped["split"][0][1])
+        yield from tally.events()
+        for rel in written:
+            yield beam.pvalue.TaggedOutput(WRITTEN, rel)
+
+    def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally):
+        """The document as it leaves dedup and the filters, or None when a stage rejected it."""
+        if dup is not None:
+            stage, reason, survivor = dup
+            rejects.add(Rejection(doc, stage, reason, survivor))
+            return None
+        if self.cfg.dedup.lines:
+            text, lines, chars = remove_lines(doc.text, frequent)
+            if lines:
+                self.changed.inc()
+                self.lines_removed.inc(lines)
+                self.chars_removed.inc(chars)
+                tally.add("lines_removed", doc.source, "dedup_lines", "repeated_line", lines, chars)
+                if too_short(text, self.cfg.dedup.lines.min_chars_after):
+                    rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
+                    return None
+                doc = Document(doc.id, doc.source, text, doc.url, dict(doc.signals))
+        chain = self.chains.get(doc.source)
+        if chain is None:
+            return doc
+        result = chain.apply(doc)
+        for name, n in result.counters:
+            self._count(name, n)
+        if result.kept:
+            return result.doc
+        rejects.add(Rejection(result.doc, filter_stage(result.dropped_by), result.reason))
+        return None
+
+
+class CurateSplits(beam.PTransform):
+    """(number, {"split", "dups", "lines"}) -> {"events", "written"}; writes the curated spill and the near keys."""
+
+    def __init__(self, cfg: PipelineConfig, spill: SpillPaths, plan):
+        super().__init__()
+        self.cfg, self.spill, self.plan = cfg, spill, plan
+
+    def expand(self, with_decisions):
+        out = with_decisions | "DedupAndFilter" >> beam.ParDo(
+            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, main=EVENTS)
+        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN]}

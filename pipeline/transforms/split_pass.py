@@ -1,0 +1,141 @@
+"""What every per-split pass shares: the plan of numbered splits, routing decisions to the split that owns
+the documents, counting outcomes, and writing the split's rejected documents.
+
+A pass is a DoFn over (split number, {"split": [(FileSplit, bytes)], <decision kind>: [...]}), made by
+`with_decisions`: a CoGroupByKey keyed by split number, so each split receives only the decisions about its
+own documents (never one global side input). A pass reads its split's spill file (pipeline.spill), writes
+the next one, and emits small things only: count events, the names of the files it wrote, keys' bucket
+files' existence (implicitly: a pass that finished wrote them), decisions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.accounting import rejection_kind
+from pipeline.config import TokenizerConfig
+from pipeline.spill import SpillPaths
+from pipeline.tokenize import DocumentTokenizer
+from pipeline.transforms.fileio import read_bytes
+from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
+
+# Tags of a pass's small outputs.
+EVENTS, WRITTEN = "events", "written"
+# Input bytes of text a key bucket covers; the bucket count grows with the input so a reducer's memory
+# does not (see SplitPlan.buckets).
+BUCKET_INPUT_BYTES = 256 * 1024 * 1024
+COMPRESSED_RATIO = 4  # bytes of text per byte of a compressed file, for sizing buckets only
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """How many splits, how many input bytes, and how many key buckets each dedup stage uses."""
+
+    splits: int
+    input_bytes: int
+    text_bytes: int
+
+    @property
+    def buckets(self) -> int:
+        return max(1, math.ceil(self.text_bytes / BUCKET_INPUT_BYTES))
+
+
+def load_tokenizer(cfg: TokenizerConfig) -> DocumentTokenizer:
+    return DocumentTokenizer(read_bytes(cfg.path).decode("utf-8"), cfg.eos, cfg.max_chunk_chars)
+
+
+def with_decisions(label: str, splits, decisions: dict):
+    """(split number, {"split": [...], kind: [decisions about that split's documents]})."""
+    return {"split": splits, **decisions} | label >> beam.CoGroupByKey()
+
+
+def bucket_numbers(label: str, pipeline, plan, *wait_for):
+    """0..buckets-1 as a PCollection, produced once every PCollection in `wait_for` is complete."""
+    waits = [beam.pvalue.AsList(w) for w in wait_for]
+
+    def numbers(_, plan, *_waited):
+        return range(plan.buckets)
+
+    return (pipeline | f"{label}Once" >> beam.Create([None])
+            | f"{label}Numbers" >> beam.FlatMap(numbers, beam.pvalue.AsSingleton(plan), *waits)
+            | f"{label}Spread" >> beam.Reshuffle())
+
+
+def split_numbers(label: str, pipeline, numbered, *wait_for):
+    """(number, (split, bytes)) for every split, produced once every PCollection in `wait_for` is complete.
+    A fresh root with side inputs, not a Map over the splits PCollection: a runner may fuse every consumer
+    of that PCollection into the stage that produced what is waited for, which would wait on itself."""
+    waits = [beam.pvalue.AsList(w) for w in wait_for]
+
+    def emit(_, numbered, *_waited):
+        return numbered
+
+    return (pipeline | f"{label}Once" >> beam.Create([None])
+            | f"{label}Splits" >> beam.FlatMap(emit, beam.pvalue.AsSingleton(numbered), *waits)
+            | f"{label}Spread" >> beam.Reshuffle())
+
+
+class Tally:
+    """Outcome counts of one split: (kind, source, stage, reason) -> [documents, size]."""
+
+    def __init__(self):
+        self.counts: dict[tuple, list[int]] = {}
+
+    def add(self, kind: str, source: str, stage: str = "", reason: str = "", docs: int = 1, size: int = 0) -> None:
+        c = self.counts.setdefault((kind, source, stage, reason), [0, 0])
+        c[0] += docs
+        c[1] += size
+
+    def events(self):
+        """((kind, source, stage, reason), (documents, size)) pairs: a pass's main output."""
+        for key, (docs, size) in sorted(self.counts.items()):
+            yield key, (docs, size)
+
+
+class RejectSink:
+    """Writes one split's rejected documents to a parquet file under the spill's out/ folder (moved into
+    OUT/rejects/ at commit) and counts each one with the tokens it would have had (EOS included)."""
+
+    FLUSH = 256
+
+    def __init__(self, spill: SpillPaths, rel: str, tokenizer: DocumentTokenizer, tally: Tally, seed: int,
+                 text_fraction: float):
+        self.spill, self.rel, self.tokenizer, self.tally = spill, rel, tokenizer, tally
+        self.seed, self.text_fraction = seed, text_fraction
+        self._pending: list = []
+        self._writer: Optional[pq.ParquetWriter] = None
+        self._file = None
+
+    def add(self, rejection) -> None:
+        self._pending.append(rejection)
+        if len(self._pending) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        for r, ids in zip(batch, self.tokenizer.encode_documents([r.doc.text for r in batch])):
+            self.tally.add(rejection_kind(r.stage), r.doc.source, r.stage, r.reason, 1, len(ids))
+        rows = [reject_row(r, self.seed, self.text_fraction) for r in batch]
+        table = pa.Table.from_pylist(rows, schema=REJECTS_SCHEMA)
+        if self._writer is None:
+            from apache_beam.io.filesystems import FileSystems
+
+            self._file = FileSystems.create(self.spill.output(self.rel))
+            self._writer = pq.ParquetWriter(self._file, REJECTS_SCHEMA)
+        self._writer.write_table(table)
+
+    def close(self) -> list[str]:
+        """Finishes the file; returns [its name relative to OUT] when it holds any row."""
+        self._flush()
+        if self._writer is None:
+            return []
+        self._writer.close()
+        self._file.close()
+        return [self.rel]
