@@ -32,7 +32,7 @@ from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.fileio import read_bytes, read_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
 from pipeline.transforms.scan import ScanSplits
-from pipeline.transforms.split_pass import bucket_numbers, split_numbers, with_decisions
+from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
@@ -68,8 +68,9 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     lines; dedup + filters; tokenize; route copies. Between them, per key bucket: URL and exact duplicates,
     frequent lines, near duplicates; the mix plan. Only decisions and counts cross Beam's shuffles."""
     spill = SpillPaths(paths.tmp)
+    meter = ShuffleMeter()
     planned = p | "Plan" >> PlanSplits(cfg.sources)
-    splits, plan = planned["splits"], planned["plan"]
+    splits, plan = meter("splits", planned["splits"]), planned["plan"]
     scanned = splits | "Scan" >> ScanSplits(cfg, spill, plan)
     events, written = [scanned["events"]], [scanned["written"]]
     empty = p | "NoDecisions" >> beam.Create([])
@@ -77,11 +78,13 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     dups = empty
     if cfg.dedup.url or cfg.dedup.exact:
         dups = (bucket_numbers("DupBuckets", p, plan, scanned["done"])
-                | "DedupDocs" >> DecideDuplicates(spill, plan, cfg.dedup.url, cfg.dedup.exact))
+                | "DedupDocs" >> DecideDuplicates(spill, plan, cfg.dedup.url, cfg.dedup.exact, meter))
+        dups = meter("dedup_decisions", dups)
     lines = empty
     if cfg.dedup.lines:
         counted = with_decisions("WithDups", splits, {"dups": dups}) | "CountLines" >> CountLines(spill, plan)
         lines = bucket_numbers("LineBuckets", p, plan, counted) | "DedupLines" >> DecideFrequentLines(spill, plan, cfg.dedup.lines)
+        lines = meter("line_decisions", lines)
     curated = (with_decisions("WithDupsAndLines", splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
                | "Curate" >> CurateSplits(cfg, spill, plan))
     events.append(curated["events"])
@@ -89,7 +92,8 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
     near = empty
     if cfg.dedup.near:
-        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near)
+        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter)
+        near = meter("near_decisions", near)
     mixing = mixing_requested(cfg)
     tokenized = (with_decisions("WithNear", splits, {"near": near, "curated": split_numbers("Curated", p, planned["numbered"], curated["events"])})
                  | "Tokenize" >> TokenizeSplits(cfg, spill, plan, mixing))
@@ -99,16 +103,18 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
     mix_plan = chosen = mix_table = None
     if mixing:
-        mix_plan = tokenized["histograms"] | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
+        mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
         chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
     routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
     if mixing:
-        mix_table = routed["sampled"] | "Mix" >> MixTable(mix_plan)
-    shard_stats = routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan)
+        mix_table = meter("mix_sampled", routed["sampled"]) | "Mix" >> MixTable(mix_plan)
+    shard_stats = meter("shard_stats", routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan))
 
-    counts = events | "AllEvents" >> beam.Flatten() | "Account" >> beam.CombinePerKey(sum_pairs)
-    commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written | "AllOutputFiles" >> beam.Flatten()}
+    counts = meter("counts", events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
+    written = meter("output_files", written | "AllOutputFiles" >> beam.Flatten())
+    commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
+                     "shuffle": meter.totals(p), "plan": plan}
     if mix_table is not None:
         commit_inputs["mix_table"] = mix_table
     _ = commit_inputs | "Commit" >> CommitRun(cfg, started)

@@ -50,6 +50,12 @@ def splits_table(splits: dict) -> str:
     return _table(["split", "shards", "rows", "tokens", "documents", "dropped tail"], rows)
 
 
+def shuffle_table(shuffle: dict) -> str:
+    rows = [[stage, f"{n:,}"] for stage, n in shuffle.items() if stage not in ("total", "input_bytes", "per_input_byte")]
+    rows.append(["total", f"{shuffle['total']:,} ({shuffle['per_input_byte']:.4f} per input byte)"])
+    return _table(["stage", "bytes"], rows)
+
+
 def run_summary(report: dict, manifest: dict) -> str:
     parts = [
         "Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]),
@@ -60,4 +66,6 @@ def run_summary(report: dict, manifest: dict) -> str:
         parts.append("Repeated lines cut from documents:\n" + lines)
     parts += ["Splits:\n" + splits_table(manifest["splits"]),
               "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"])]
+    if "shuffle" in report:
+        parts.append("Shuffled between workers (keys, decisions and counts only):\n" + shuffle_table(report["shuffle"]))
     return "\n\n".join(parts)

@@ -73,8 +73,17 @@ def _write_html_report(paths: RunPaths, report: dict) -> None:
     write_bytes(paths.final("report.html"), render_report_html(report).encode("utf-8"))
 
 
+def shuffle_report(shuffle: list, input_bytes: int) -> dict:
+    """{"<stage>": bytes, ..., "total": bytes, "per_input_byte": ratio}: what crossed Beam's shuffles and
+    side inputs (pickled size), against the bytes of the input files."""
+    out = {stage: int(n) for stage, n in sorted(shuffle)}
+    total = sum(out.values())
+    return {**out, "total": total, "input_bytes": int(input_bytes),
+            "per_input_byte": round(total / input_bytes, 6) if input_bytes else 0.0}
+
+
 def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float, written: list[str] | None = None) -> dict:
+               started: float, written: list[str] | None = None, shuffle: dict | None = None) -> dict:
     """Report, shards, tokenizer copy, manifest (last). Returns the report; raises CommitRefused."""
     paths = RunPaths(cfg.output)
     sources = build_source_report([(tuple(k), tuple(v)) for k, v in counts], [s.name for s in cfg.sources])
@@ -95,6 +104,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
         name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
         "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
+        **({"shuffle": shuffle} if shuffle is not None else {}),
         "config": cfg.model_dump(mode="json")}
     write_json(paths.final("report.json"), report)
     _write_html_report(paths, report)
@@ -104,9 +114,10 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     return report
 
 
-def _commit(_, counts, shard_stats, mix_table, written, cfg, started):
+def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, cfg, started):
     # `written`: the side outputs' names under OUT/.tmp/out/, moved into place before the manifest.
-    commit_run(cfg, counts, shard_stats, mix_table, started, written)
+    shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
+    commit_run(cfg, counts, shard_stats, mix_table, started, written, shuffled)
     return cfg.output
 
 
@@ -121,11 +132,14 @@ class CommitRun(beam.PTransform):
 
     def expand(self, inputs):
         mix, written = inputs.get("mix_table"), inputs.get("written")
+        shuffle, plan = inputs.get("shuffle"), inputs.get("plan")
         return (
             inputs["shard_stats"].pipeline
             | "Once" >> beam.Create([None])
             | "Commit" >> beam.Map(
                 _commit, beam.pvalue.AsList(inputs["counts"]), beam.pvalue.AsList(inputs["shard_stats"]),
                 beam.pvalue.AsSingleton(mix) if mix is not None else None,
-                beam.pvalue.AsList(written) if written is not None else None, cfg=self.cfg, started=self.started)
+                beam.pvalue.AsList(written) if written is not None else None,
+                beam.pvalue.AsList(shuffle) if shuffle is not None else None,
+                beam.pvalue.AsSingleton(plan) if plan is not None else None, cfg=self.cfg, started=self.started)
         )

@@ -108,9 +108,10 @@ class _DecideExactFn(beam.DoFn):
 class DecideDuplicates(beam.PTransform):
     """Bucket numbers in (after the scan pass wrote its key files); (split, decision) pairs out."""
 
-    def __init__(self, spill: SpillPaths, plan, url: bool, exact: bool):
+    def __init__(self, spill: SpillPaths, plan, url: bool, exact: bool, meter=None):
         super().__init__()
         self.spill, self.plan, self.url, self.exact = spill, plan, url, exact
+        self.meter = meter or (lambda stage, pcoll: pcoll)
 
     def expand(self, buckets):
         plan = beam.pvalue.AsSingleton(self.plan)
@@ -120,7 +121,7 @@ class DecideDuplicates(beam.PTransform):
             url = buckets | "DecideUrl" >> beam.ParDo(_DecideUrlFn(self.spill, self.exact), plan).with_outputs(
                 _DecideUrlFn.EXCLUDED, main="decisions")
             outputs.append(url["decisions"])
-            excluded = url[_DecideUrlFn.EXCLUDED]
+            excluded = self.meter("url_duplicates_to_exact", url[_DecideUrlFn.EXCLUDED])
         if self.exact:
             keyed = buckets | "KeyBuckets" >> beam.Map(lambda b: (b, None))
             outputs.append(

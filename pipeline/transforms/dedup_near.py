@@ -104,15 +104,17 @@ def _non_survivor_decision(node_label):
 class DecideNear(beam.PTransform):
     """Bucket numbers in (after the curate pass wrote its band files); (split, decision) pairs out."""
 
-    def __init__(self, spill: SpillPaths, plan, cfg: NearDedupConfig):
+    def __init__(self, spill: SpillPaths, plan, cfg: NearDedupConfig, meter=None):
         super().__init__()
         self.spill, self.plan, self.cfg = spill, plan, cfg
+        self.meter = meter or (lambda stage, pcoll: pcoll)
         self.params = LshParams.from_config(cfg)
 
     def expand(self, buckets):
+        edges = buckets | "VerifyCandidates" >> beam.ParDo(
+            _VerifyBucketFn(self.spill, self.params), beam.pvalue.AsSingleton(self.plan))
         return (
-            buckets
-            | "VerifyCandidates" >> beam.ParDo(_VerifyBucketFn(self.spill, self.params), beam.pvalue.AsSingleton(self.plan))
+            self.meter("near_edges", edges)
             | "Components" >> ConnectedComponents(self.cfg.max_rounds)
             | "NonSurvivors" >> beam.FlatMap(_non_survivor_decision)
         )

@@ -10,6 +10,7 @@ files' existence (implicitly: a pass that finished wrote them), decisions.
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import dataclass
 from typing import Optional
 
@@ -25,7 +26,7 @@ from pipeline.transforms.fileio import read_bytes
 from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
 
 # Tags of a pass's small outputs.
-EVENTS, WRITTEN = "events", "written"
+EVENTS, WRITTEN, METER = "events", "written", "meter"
 # Input bytes of text a key bucket covers; the bucket count grows with the input so a reducer's memory
 # does not (see SplitPlan.buckets).
 BUCKET_INPUT_BYTES = 256 * 1024 * 1024
@@ -139,3 +140,49 @@ class RejectSink:
         self._writer.close()
         self._file.close()
         return [self.rel]
+
+
+class _MeterFn(beam.DoFn):
+    """Passes elements through, counting their pickled bytes: one (stage, bytes) per bundle on METER, and
+    the Beam counter shuffle:<stage>_bytes."""
+
+    def __init__(self, stage: str):
+        self.stage = stage
+
+    def setup(self):
+        from apache_beam.metrics import Metrics
+
+        self.counter = Metrics.counter("shuffle", f"{self.stage}_bytes")
+
+    def start_bundle(self):
+        self.bytes = 0
+
+    def process(self, element):
+        self.bytes += len(pickle.dumps(element, protocol=pickle.HIGHEST_PROTOCOL))
+        yield element
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindow
+        from apache_beam.utils.timestamp import MIN_TIMESTAMP
+        from apache_beam.utils.windowed_value import WindowedValue
+
+        if self.bytes:
+            self.counter.inc(self.bytes)
+            yield beam.pvalue.TaggedOutput(METER, WindowedValue((self.stage, self.bytes), MIN_TIMESTAMP, [GlobalWindow()]))
+
+
+class ShuffleMeter:
+    """Counts the bytes of what crosses each shuffle or side input, per stage, for report.json's "shuffle"."""
+
+    def __init__(self):
+        self.meters: list = []
+
+    def __call__(self, stage: str, pcoll):
+        out = pcoll | f"Meter[{stage}]" >> beam.ParDo(_MeterFn(stage)).with_outputs(METER, main="out")
+        self.meters.append(out[METER])
+        return out["out"]
+
+    def totals(self, pipeline):
+        """(stage, bytes) per stage."""
+        meters = self.meters or [pipeline | "NoMeters" >> beam.Create([])]
+        return meters | "AllMeters" >> beam.Flatten() | "BytesPerStage" >> beam.CombinePerKey(sum)
