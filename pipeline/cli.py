@@ -19,15 +19,19 @@ def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 class _DropBeamImportNoise(logging.Filter):
-    """Beam warns on import that its optional GCP client libraries are absent; irrelevant locally."""
+    """Beam warns on import that its optional GCP client libraries are absent, and each local worker process
+    that it has no semi-persistent directory: irrelevant locally."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "apitools not found" not in record.getMessage()
+        message = record.getMessage()
+        return "apitools not found" not in message and "No semi_persistent_directory found" not in message
 
 
 def _setup_logging(verbose: bool) -> None:
     logging.getLogger().addFilter(_DropBeamImportNoise())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # records from Beam's loggers reach the handlers, not root's filters
+        handler.addFilter(_DropBeamImportNoise())
     logging.getLogger("tokenmill").setLevel(logging.INFO)
     # Beam is chatty at INFO; its warnings and errors still show.
     for name in ("apache_beam", "root"):
@@ -54,7 +58,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
     from pipeline.transforms.fileio import join, read_json
 
     try:
-        report = run(cfg, beam_args)
+        report = run(cfg, beam_args, workers=args.workers)
     except ConfigError as e:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -113,6 +117,19 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def _default_workers() -> int:
+    import os
+
+    return int(os.environ.get("TOKENMILL_WORKERS") or os.cpu_count() or 1)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenmill", description="Raw text to training-ready token shards.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="output directory (overrides the config's output)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key by dotted path")
     run.add_argument("-v", "--verbose", action="store_true", help="show Beam's own progress logs")
+    run.add_argument("--workers", type=_positive_int, default=_default_workers(),
+                     help="local worker processes (default: every core, or $TOKENMILL_WORKERS); 1 runs in-process")
     insp = sub.add_parser("inspect", help="human summary of a built dataset")
     insp.add_argument("dir")
     insp.add_argument("--rows", type=int, default=2, help="decoded sample rows to show")

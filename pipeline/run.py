@@ -12,15 +12,17 @@ outputs. The driver reads report.json when the job is done.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.accounting import sum_pairs
 from pipeline.config import ConfigError, PipelineConfig
+from pipeline.progress_report import ProgressReport
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
@@ -55,11 +57,18 @@ class RunFailed(RuntimeError):
     """The pipeline ran but its result must not be committed (exit code 1)."""
 
 
-def pipeline_options(beam_args: list[str]) -> PipelineOptions:
+def pipeline_options(beam_args: list[str], workers: int = 1) -> PipelineOptions:
+    """Beam options from the arguments after `--`. On the local runner, `workers` > 1 runs that many worker
+    processes (Beam's multi_processing mode) unless the arguments choose a running mode themselves."""
     options = PipelineOptions(beam_args)
     std = options.view_as(StandardOptions)
     if std.runner in IN_PROCESS_RUNNERS:
         std.runner = "FnApiRunner"
+        chose = any(a.startswith(("--direct_running_mode", "--direct_num_workers")) for a in beam_args)
+        if workers > 1 and not chose:
+            direct = options.view_as(DirectOptions)
+            direct.direct_running_mode = "multi_processing"
+            direct.direct_num_workers = workers
     return options
 
 
@@ -148,7 +157,7 @@ def _clear_previous_output(paths: RunPaths) -> None:
             FileSystems.delete([target])
 
 
-def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
+def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
     """Runs the whole job; returns the report. Raises ConfigError (exit 2) or RunFailed (exit 1)."""
     started = time.time()
     tokenizer_json = read_bytes(cfg.tokenizer.path)
@@ -160,7 +169,7 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
         raise ConfigError(f"tokenizer.path: cannot load {cfg.tokenizer.path}: {e}") from None
 
     paths = RunPaths(cfg.output)
-    options = pipeline_options(beam_args)
+    options = pipeline_options(beam_args, workers)
     if options.view_as(TestOptions).dry_run:
         return _dry_run(cfg, paths, options, tokenizer.dtype.name, started)
     _clear_previous_output(paths)
@@ -168,8 +177,9 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
     p = _new_pipeline(options)
     build_pipeline(p, cfg, paths, tokenizer.dtype.name, started)
     try:
-        result = p.run()
-        result.wait_until_finish()
+        with _progress(paths, options):
+            result = p.run()
+            result.wait_until_finish()
     except Exception as e:
         message = _user_facing_message(e)
         if message is None:
@@ -184,6 +194,13 @@ def run(cfg: PipelineConfig, beam_args: list[str]) -> dict:
     if not FileSystems.exists(paths.final("manifest.json")):  # e.g. a runner that returned before the end
         raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
     return read_json(paths.final("report.json"))
+
+
+def _progress(paths: RunPaths, options: PipelineOptions):
+    """The driver's progress line for a local run (pipeline.progress_report); nothing for a remote one."""
+    if "://" in paths.output or options.view_as(StandardOptions).runner not in IN_PROCESS_RUNNERS:
+        return contextlib.nullcontext()
+    return ProgressReport(SpillPaths(paths.tmp).progress)
 
 
 def _new_pipeline(options: PipelineOptions) -> beam.Pipeline:

@@ -70,6 +70,11 @@ class SpillPaths:
     def route(self, split: int) -> str:
         return join(self.tmp, "route", f"{split:05d}.bkt")
 
+    @property
+    def progress(self) -> str:
+        """Workers' progress files (pipeline.transforms.progress), read by the driver on a local run."""
+        return join(self.tmp, "progress")
+
     def output(self, rel: str) -> str:
         """A side output (rejects, errors, curated parquet) before the commit moves it to OUT/rel."""
         return join(self.tmp, "out", rel)

@@ -10,6 +10,8 @@ SAMPLE_DATA = os.path.join(REPO, "examples", "data")
 TOKENIZER_JSON = os.path.join(REPO, "examples", "tokenizers", "gpt-neox-20b.json")
 
 logging.getLogger("apache_beam").setLevel(logging.ERROR)
+# `tokenmill run` starts one worker process per core by default; tests run in-process unless they ask.
+os.environ.setdefault("TOKENMILL_WORKERS", "1")
 
 
 @pytest.fixture

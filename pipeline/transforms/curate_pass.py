@@ -92,7 +92,7 @@ class _CurateSplitFn(beam.DoFn):
     def process(self, element, plan):
         number, grouped = element
         if self.progress is None:
-            self.progress = PassProgress("curate", plan.input_bytes)
+            self.progress = PassProgress("curate", plan.input_bytes, self.spill.progress)
         dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
         frequent = {key for _, key in grouped[LINES]}
         tally = Tally()

@@ -71,9 +71,10 @@ class _CountLinesFn(beam.DoFn):
     def process(self, element, plan):
         number, grouped = element
         if self.progress is None:
-            self.progress = PassProgress("count lines", plan.input_bytes)
+            self.progress = PassProgress("count lines", plan.input_bytes, self.spill.progress)
         removed = {d[1] for d in grouped["dups"]}
-        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number))) if ordinal not in removed)
+        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number)))
+                 if ordinal not in removed and not self.progress.add(docs=1))
         write_buckets(self.spill.keys(LINES, number), split_line_counts(texts, plan.buckets))
         self.progress.add(nbytes=grouped["split"][0][1])
         yield number

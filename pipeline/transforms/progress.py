@@ -1,7 +1,9 @@
 """Progress on the terminal during long runs: each worker logs its running count every few seconds."""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 
 LOG = logging.getLogger("tokenmill")
@@ -24,32 +26,28 @@ class ProgressLog:
             LOG.info("%s: %s so far (this worker)", self.what, f"{self.count:,}")
 
 
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 class PassProgress:
-    """One pass's progress on this worker: input bytes done of the whole input, documents/s, tokens/s and
-    an ETA (from this worker's rate, assuming the other workers go as fast), logged every `every_s`
-    seconds. The same numbers are Beam counters `progress:<pass>_bytes|_documents|_tokens`, which the
+    """One pass's progress on this worker: input bytes done, documents and tokens. Every `every_s` seconds it
+    writes them to PROGRESS_DIR/<pass>-<pid>-<n>.json when that folder is local (the driver's
+    pipeline.progress_report sums the files of every worker into one line per pass) and logs a line
+    otherwise; the same numbers are the Beam counters progress:<pass>_bytes|_documents|_tokens, which the
     Dataflow and Flink UIs show summed over workers."""
 
-    def __init__(self, name: str, total_bytes: int, workers: int = 1, every_s: float = 5.0):
+    _instances = 0
+
+    def __init__(self, name: str, total_bytes: int, progress_dir: str | None = None, every_s: float = 2.0):
         from apache_beam.metrics import Metrics
 
-        self.name, self.total, self.workers, self.every_s = name, max(1, total_bytes), max(1, workers), every_s
+        PassProgress._instances += 1
+        self.name, self.total, self.every_s = name, total_bytes, every_s
         self.bytes = self.docs = self.tokens = 0
         self._start = self._last = time.monotonic()
-        self._counters = {k: Metrics.counter("progress", f"{name}_{k}") for k in ("bytes", "documents", "tokens")}
+        self._counters = {k: Metrics.counter("progress", f"{name.replace(' ', '_')}_{k}")
+                          for k in ("bytes", "documents", "tokens")}
+        self._file = None
+        if progress_dir and "://" not in progress_dir:
+            os.makedirs(progress_dir, exist_ok=True)
+            self._file = os.path.join(progress_dir, f"{name.replace(' ', '_')}-{os.getpid()}-{PassProgress._instances}.json")
 
     def add(self, nbytes: int = 0, docs: int = 0, tokens: int = 0) -> None:
         self.bytes += nbytes
@@ -59,17 +57,18 @@ class PassProgress:
             if n:
                 self._counters[key].inc(n)
         now = time.monotonic()
-        if now - self._last >= self.every_s:
+        if nbytes or now - self._last >= self.every_s:
             self._last = now
-            LOG.info("%s", self.line(now))
+            self._publish(now)
 
-    def line(self, now: float) -> str:
-        elapsed = max(now - self._start, 1e-9)
-        share = self.total / self.workers
-        done = min(1.0, self.bytes / share)
-        parts = [f"{self.name}: {done:5.1%} of {_human_bytes(share)} (this worker)", f"{self.docs / elapsed:,.0f} docs/s"]
-        if self.tokens:
-            parts.append(f"{self.tokens / elapsed:,.0f} tokens/s")
-        if 0 < done < 1:
-            parts.append(f"ETA {_clock(elapsed * (1 - done) / done)}")
-        return ", ".join(parts)
+    def _publish(self, now: float) -> None:
+        state = {"pass": self.name, "bytes": self.bytes, "documents": self.docs, "tokens": self.tokens,
+                 "total_bytes": self.total, "seconds": now - self._start, "started": time.time() - (now - self._start)}
+        if self._file is None:
+            LOG.info("%s: %s bytes, %s documents, %s tokens so far (this worker)", self.name,
+                     f"{self.bytes:,}", f"{self.docs:,}", f"{self.tokens:,}")
+            return
+        tmp = self._file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(state, f)
+        os.replace(tmp, self._file)

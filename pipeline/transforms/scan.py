@@ -43,7 +43,7 @@ class _ScanSplitFn(beam.DoFn):
     def process(self, element, plan):
         number, (split, nbytes) = element
         if self.progress is None:
-            self.progress = PassProgress("read", plan.input_bytes)
+            self.progress = PassProgress("read", plan.input_bytes, self.spill.progress)
         dedup = self.cfg.dedup
         tally = Tally()
         rejects = RejectSink(self.spill, f"rejects/read-{number:05d}.parquet", self.tokenizer, tally,

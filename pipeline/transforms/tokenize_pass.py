@@ -70,7 +70,7 @@ class _TokenizeSplitFn(beam.DoFn):
     def process(self, element, plan):
         number, grouped = element
         if self.progress is None:
-            self.progress = PassProgress("tokenize", plan.input_bytes)
+            self.progress = PassProgress("tokenize", plan.input_bytes, self.spill.progress)
         near = {row: survivor for _, row, _, survivor in grouped["near"]}
         tally = Tally()
         rejects = RejectSink(self.spill, f"rejects/near-{number:05d}.parquet", self.tokenizer, tally,

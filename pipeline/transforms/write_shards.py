@@ -23,7 +23,7 @@ from pipeline.shards import write_shard
 from pipeline.spill import SpillPaths, _open, pickled_buckets, read_pickled_bucket, read_records, write_buckets
 from pipeline.transforms.fileio import join
 from pipeline.transforms.mix import copies_of
-from pipeline.transforms.progress import PassProgress, ProgressLog
+from pipeline.transforms.progress import PassProgress
 
 SAMPLED = "sampled"
 
@@ -100,7 +100,7 @@ class _PackAndWriteFn(beam.DoFn):
         self.shards = layout.all_shards()
 
     def setup(self):
-        self.progress = ProgressLog("tokens written to shards", every_s=2.0)
+        self.progress = PassProgress("write shards", 0, self.spill.progress)
 
     def process(self, position, plan, _routed):
         from apache_beam.io.filesystems import FileSystems
@@ -120,7 +120,7 @@ class _PackAndWriteFn(beam.DoFn):
                 s["documents"] += 1
                 s["tokens"] += length
                 doc_ends.append((doc_ends[-1] if doc_ends else 0) + length)
-                self.progress.add(length)
+                self.progress.add(docs=1, tokens=length)
                 yield from packer.add(tokens.read(number, offset, length))
             last, self.tail = packer.finish()
             yield last
