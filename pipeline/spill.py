@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import pickle
 import struct
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Optional
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -113,8 +113,10 @@ class RecordWriter:
         self.close()
 
 
-def read_records(path: str) -> Iterator:
-    """The records of a RecordWriter file, in order, one batch in memory at a time."""
+def read_records(path: str, on_progress: Optional[Callable[[float], None]] = None) -> Iterator:
+    """The records of a RecordWriter file, in order, one batch in memory at a time. `on_progress` is called
+    with the fraction of the file read after each batch."""
+    size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes if on_progress else 0
     with _open(path) as raw:
         f = io.BufferedReader(raw, 1 << 20) if not isinstance(raw, io.BufferedReader) else raw
         while True:
@@ -122,6 +124,8 @@ def read_records(path: str) -> Iterator:
                 batch = pickle.load(f)
             except EOFError:
                 return
+            if on_progress and size:
+                on_progress(f.tell() / size)
             yield from batch
 
 

@@ -42,7 +42,8 @@ class _NearKeys:
         self.buckets = buckets
         self.sig_file = FileSystems.create(spill.signatures(number))
         self.nodes: list = []
-        self.entries: list[tuple[int, int, int]] = []
+        self.entries: list[np.ndarray] = []  # one small structured array per document, folded into chunks
+        self.chunks: list[np.ndarray] = []
         self.no_shingles = Metrics.counter("dedup_near", "documents_without_shingles")
 
     def add(self, doc: Document, curated_row: int) -> None:
@@ -54,12 +55,18 @@ class _NearKeys:
         row = len(self.nodes)
         self.sig_file.write(compact_signature(sig))
         self.nodes.append((node_key(doc), curated_row))
-        self.entries.extend((band, h, row) for band, h in band_keys(sig, self.params.bands, self.params.rows))
+        keys = band_keys(sig, self.params.bands, self.params.rows)
+        entry = np.empty(len(keys), dtype=BAND_ENTRY)
+        entry["band"], entry["hash"], entry["row"] = [b for b, _ in keys], [h for _, h in keys], row
+        self.entries.append(entry)
+        if len(self.entries) >= 4096:  # small arrays cost ~100 bytes each: fold them into one chunk
+            self.chunks.append(np.concatenate(self.entries))
+            self.entries = []
 
     def close(self) -> None:
         self.sig_file.close()
         write_records(self.spill.nodes(self.number), self.nodes)
-        entries = np.array(self.entries, dtype=BAND_ENTRY) if self.entries else np.empty(0, dtype=BAND_ENTRY)
+        entries = np.concatenate(self.chunks + self.entries + [np.empty(0, dtype=BAND_ENTRY)])
         which = entries["hash"] % np.uint64(self.buckets)
         write_buckets(self.spill.keys("bands", self.number),
                       [pickle.dumps(entries[which == b], protocol=pickle.HIGHEST_PROTOCOL) for b in range(self.buckets)])
@@ -102,7 +109,7 @@ class _CurateSplitFn(beam.DoFn):
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
         with RecordWriter(self.spill.curated(number)) as curated:
-            for ordinal, doc in enumerate(read_records(self.spill.docs(number))):
+            for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1]))):
                 self.progress.add(docs=1)
                 kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally)
                 if kept is None:

@@ -32,16 +32,43 @@ def _key_rows(keys: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(keys), dtype=_KEY) if keys else np.empty(0, dtype=_KEY)
 
 
-def split_line_counts(texts, buckets: int) -> list[bytes]:
-    """Per bucket, pickled (keys, counts) of the distinct lines of these texts, counts summed."""
-    totals: dict[bytes, int] = {}
+def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with equal keys merged, counts summed; sorted by key."""
+    if not len(keys):
+        return keys, counts
+    order = np.lexsort((keys["lo"], keys["hi"]))
+    keys, counts = keys[order], counts[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    return keys[starts], np.add.reduceat(counts, starts)
+
+
+def split_line_counts(texts, buckets: int, chunk_lines: int = 200_000) -> list[bytes]:
+    """Per bucket, pickled (keys, counts) of the distinct lines of these texts, counts summed. Lines are
+    gathered in numpy chunks of `chunk_lines` (24 bytes a distinct line), not in one Python dict, so a big
+    split costs 24 bytes per distinct line."""
+    chunks: list[tuple[np.ndarray, np.ndarray]] = []
+    keys: list[bytes] = []
+    counts: list[int] = []
+
+    def flush():
+        if keys:
+            chunks.append(_aggregate(_key_rows(keys), np.asarray(counts, dtype=np.int64)))
+            keys.clear()
+            counts.clear()
+
     for text in texts:
         for key, n in line_counts(text).items():
-            totals[key] = totals.get(key, 0) + n
-    keys = _key_rows(list(totals))
-    counts = np.fromiter(totals.values(), dtype=np.int64, count=len(totals))
-    which = keys["hi"] % np.uint64(buckets)
-    return [pickle.dumps((keys[which == b], counts[which == b]), protocol=pickle.HIGHEST_PROTOCOL)
+            keys.append(key)
+            counts.append(n)
+        if len(keys) >= chunk_lines:
+            flush()
+    flush()
+    if chunks:
+        all_keys, all_counts = _aggregate(np.concatenate([k for k, _ in chunks]), np.concatenate([c for _, c in chunks]))
+    else:
+        all_keys, all_counts = _key_rows([]), np.empty(0, dtype=np.int64)
+    which = all_keys["hi"] % np.uint64(buckets)
+    return [pickle.dumps((all_keys[which == b], all_counts[which == b]), protocol=pickle.HIGHEST_PROTOCOL)
             for b in range(buckets)]
 
 
@@ -73,7 +100,7 @@ class _CountLinesFn(beam.DoFn):
         if self.progress is None:
             self.progress = PassProgress("count lines", plan.input_bytes, self.spill.progress)
         removed = {d[1] for d in grouped["dups"]}
-        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number)))
+        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1])))
                  if ordinal not in removed and not self.progress.add(docs=1))
         write_buckets(self.spill.keys(LINES, number), split_line_counts(texts, plan.buckets))
         self.progress.add(nbytes=grouped["split"][0][1])

@@ -40,7 +40,7 @@ class PassProgress:
 
         PassProgress._instances += 1
         self.name, self.total, self.every_s = name, total_bytes, every_s
-        self.bytes = self.docs = self.tokens = 0
+        self.bytes = self.docs = self.tokens = self.partial = 0
         self._start = self._last = time.monotonic()
         self._counters = {k: Metrics.counter("progress", f"{name.replace(' ', '_')}_{k}")
                           for k in ("bytes", "documents", "tokens")}
@@ -49,7 +49,18 @@ class PassProgress:
             os.makedirs(progress_dir, exist_ok=True)
             self._file = os.path.join(progress_dir, f"{name.replace(' ', '_')}-{os.getpid()}-{PassProgress._instances}.json")
 
+    def within_split(self, split_bytes: int):
+        """A callback for pipeline.spill.read_records: the split's bytes done so far, by fraction read."""
+
+        def on_progress(fraction: float) -> None:
+            self.partial = int(split_bytes * fraction)
+
+        return on_progress
+
     def add(self, nbytes: int = 0, docs: int = 0, tokens: int = 0) -> None:
+        """Counts documents and tokens; `nbytes`: a split finished (its partial progress is replaced)."""
+        if nbytes:
+            self.partial = 0
         self.bytes += nbytes
         self.docs += docs
         self.tokens += tokens
@@ -62,7 +73,7 @@ class PassProgress:
             self._publish(now)
 
     def _publish(self, now: float) -> None:
-        state = {"pass": self.name, "bytes": self.bytes, "documents": self.docs, "tokens": self.tokens,
+        state = {"pass": self.name, "bytes": self.bytes + self.partial, "documents": self.docs, "tokens": self.tokens,
                  "total_bytes": self.total, "seconds": now - self._start, "started": time.time() - (now - self._start)}
         if self._file is None:
             LOG.info("%s: %s bytes, %s documents, %s tokens so far (this worker)", self.name,

@@ -8,7 +8,6 @@ and DONE: (split number, documents spilled) once the split's files are complete.
 """
 from __future__ import annotations
 
-import json
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems

@@ -98,19 +98,66 @@ class Tally:
             yield key, (docs, size)
 
 
+class _PositionSink:
+    """A write-only wrapper that knows its position, so pyarrow can write through any Beam file handle."""
+
+    def __init__(self, f):
+        self._f, self.position, self.closed = f, 0, False
+
+    def write(self, data) -> int:
+        self._f.write(data)
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self):
+        self._f.flush()
+
+    def close(self):
+        self.closed = True
+
+
+class ParquetSink:
+    """One side-output parquet file (rows in batches, created at the first row) under the spill's out/
+    folder, which the commit moves to OUT/<rel>."""
+
+    def __init__(self, spill: SpillPaths, rel: str, schema: pa.Schema):
+        self.spill, self.rel, self.schema = spill, rel, schema
+        self._writer: Optional[pq.ParquetWriter] = None
+        self._file = None
+
+    def write(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if self._writer is None:
+            from apache_beam.io.filesystems import FileSystems
+
+            self._file = FileSystems.create(self.spill.output(self.rel))
+            self._writer = pq.ParquetWriter(pa.PythonFile(_PositionSink(self._file), mode="w"), self.schema)
+        self._writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+
+    def close(self) -> list[str]:
+        """Finishes the file; returns [its name relative to OUT] when it holds any row."""
+        if self._writer is None:
+            return []
+        self._writer.close()
+        self._file.close()
+        return [self.rel]
+
+
 class RejectSink:
-    """Writes one split's rejected documents to a parquet file under the spill's out/ folder (moved into
-    OUT/rejects/ at commit) and counts each one with the tokens it would have had (EOS included)."""
+    """Writes one split's rejected documents to rejects/<pass>-SPLIT.parquet (via ParquetSink) and counts each
+    one with the tokens it would have had (EOS included)."""
 
     FLUSH = 256
 
     def __init__(self, spill: SpillPaths, rel: str, tokenizer: DocumentTokenizer, tally: Tally, seed: int,
                  text_fraction: float):
-        self.spill, self.rel, self.tokenizer, self.tally = spill, rel, tokenizer, tally
-        self.seed, self.text_fraction = seed, text_fraction
+        self.sink = ParquetSink(spill, rel, REJECTS_SCHEMA)
+        self.tokenizer, self.tally, self.seed, self.text_fraction = tokenizer, tally, seed, text_fraction
         self._pending: list = []
-        self._writer: Optional[pq.ParquetWriter] = None
-        self._file = None
 
     def add(self, rejection) -> None:
         self._pending.append(rejection)
@@ -118,28 +165,14 @@ class RejectSink:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
         batch, self._pending = self._pending, []
         for r, ids in zip(batch, self.tokenizer.encode_documents([r.doc.text for r in batch])):
             self.tally.add(rejection_kind(r.stage), r.doc.source, r.stage, r.reason, 1, len(ids))
-        rows = [reject_row(r, self.seed, self.text_fraction) for r in batch]
-        table = pa.Table.from_pylist(rows, schema=REJECTS_SCHEMA)
-        if self._writer is None:
-            from apache_beam.io.filesystems import FileSystems
-
-            self._file = FileSystems.create(self.spill.output(self.rel))
-            self._writer = pq.ParquetWriter(self._file, REJECTS_SCHEMA)
-        self._writer.write_table(table)
+        self.sink.write([reject_row(r, self.seed, self.text_fraction) for r in batch])
 
     def close(self) -> list[str]:
-        """Finishes the file; returns [its name relative to OUT] when it holds any row."""
         self._flush()
-        if self._writer is None:
-            return []
-        self._writer.close()
-        self._file.close()
-        return [self.rel]
+        return self.sink.close()
 
 
 class _MeterFn(beam.DoFn):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -22,32 +20,9 @@ from pipeline.spill import SpillPaths, read_records, write_records
 from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
 from pipeline.transforms.progress import PassProgress
-from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
+from pipeline.transforms.split_pass import EVENTS, WRITTEN, ParquetSink, RejectSink, Tally, load_tokenizer
 
 HISTOGRAMS = "histograms"
-
-
-class _CuratedSink:
-    """curated/curated-SPLIT.parquet, written in batches as documents are kept."""
-
-    def __init__(self, spill: SpillPaths, rel: str):
-        self.spill, self.rel = spill, rel
-        self._writer = self._file = None
-
-    def write(self, docs) -> None:
-        if not docs:
-            return
-        if self._writer is None:
-            self._file = FileSystems.create(self.spill.output(self.rel))
-            self._writer = pq.ParquetWriter(self._file, CURATED_SCHEMA)
-        self._writer.write_table(pa.Table.from_pylist([curated_row(d) for d in docs], schema=CURATED_SCHEMA))
-
-    def close(self) -> list[str]:
-        if self._writer is None:
-            return []
-        self._writer.close()
-        self._file.close()
-        return [self.rel]
 
 
 def sparse_histogram(hashes: list[int], sizes: list[int]):
@@ -75,7 +50,8 @@ class _TokenizeSplitFn(beam.DoFn):
         tally = Tally()
         rejects = RejectSink(self.spill, f"rejects/near-{number:05d}.parquet", self.tokenizer, tally,
                              self.cfg.seed, self.cfg.rejects_text_fraction)
-        curated = _CuratedSink(self.spill, f"curated/curated-{number:05d}.parquet") if self.cfg.write_curated else None
+        curated = (ParquetSink(self.spill, f"curated/curated-{number:05d}.parquet", CURATED_SCHEMA)
+                   if self.cfg.write_curated else None)
         index: list[tuple] = []
         batch: list = []
         offset = 0
@@ -84,7 +60,7 @@ class _TokenizeSplitFn(beam.DoFn):
             def flush():
                 nonlocal offset, batch
                 if curated is not None:
-                    curated.write(batch)
+                    curated.write([curated_row(d) for d in batch])
                 for doc, ids in zip(batch, self.tokenizer.encode_documents([d.text for d in batch])):
                     out.write(ids.tobytes())
                     h = mix_hash(self.cfg.seed, doc.id) if self.mixing else 0
@@ -95,7 +71,7 @@ class _TokenizeSplitFn(beam.DoFn):
                     self.progress.add(docs=1, tokens=len(ids))
                 batch = []
 
-            for row, doc in enumerate(read_records(self.spill.curated(number))):
+            for row, doc in enumerate(read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))):
                 if row in near:
                     rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", near[row]))
                     continue
