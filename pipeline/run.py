@@ -18,6 +18,7 @@ import time
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.accounting import sum_pairs
@@ -31,7 +32,7 @@ from pipeline.transforms.curate_pass import CurateSplits
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
-from pipeline.transforms.fileio import read_bytes, read_json
+from pipeline.transforms.fileio import read_bytes, read_json, write_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
@@ -193,7 +194,26 @@ def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
                 "wall_seconds": round(time.time() - started, 2)}
     if not FileSystems.exists(paths.final("manifest.json")):  # e.g. a runner that returned before the end
         raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
-    return read_json(paths.final("report.json"))
+    report = read_json(paths.final("report.json"))
+    cpu = _cpu_seconds(result)
+    if cpu:  # known once the job is done: added by the driver to the committed report
+        report["cpu_seconds"] = cpu
+        write_json(paths.final("report.json"), report)
+    return report
+
+
+def _cpu_seconds(result) -> dict:
+    """{pass: CPU seconds} from the cpu:<pass>_ms counters (pipeline.transforms.progress.CpuClock), where the
+    runner reports metrics; {} where it does not."""
+    try:
+        counters = result.metrics().query(MetricsFilter().with_namespace("cpu"))["counters"]
+    except Exception:  # a runner without metrics support
+        return {}
+    totals: dict[str, float] = {}
+    for c in counters:
+        name = c.key.metric.name.removesuffix("_ms")
+        totals[name] = totals.get(name, 0.0) + (c.committed or c.attempted or 0) / 1000
+    return {name: round(v, 2) for name, v in sorted(totals.items())}
 
 
 def _progress(paths: RunPaths, options: PipelineOptions):

@@ -66,6 +66,10 @@ def run_summary(report: dict, manifest: dict) -> str:
         parts.append("Repeated lines cut from documents:\n" + lines)
     parts += ["Splits:\n" + splits_table(manifest["splits"]),
               "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"])]
+    if report.get("cpu_seconds"):
+        cpu = report["cpu_seconds"]
+        parts.append("CPU seconds by pass:\n" + _table(["pass", "CPU s"], [[k, f"{v:,.1f}"] for k, v in cpu.items()]
+                                                       + [["total", f"{sum(cpu.values()):,.1f}"]]))
     if "shuffle" in report:
         parts.append("Shuffled between workers (keys, decisions and counts only):\n" + shuffle_table(report["shuffle"]))
     return "\n\n".join(parts)

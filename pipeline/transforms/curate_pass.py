@@ -27,7 +27,7 @@ from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection, filter_sta
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import COUNTER_NAMESPACE
 from pipeline.transforms.dedup_lines import LINES
-from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
 
 BAND_ENTRY = np.dtype([("band", "<u4"), ("hash", "<u8"), ("row", "<u4")])
@@ -72,7 +72,8 @@ class _NearKeys:
                       [pickle.dumps(entries[which == b], protocol=pickle.HIGHEST_PROTOCOL) for b in range(self.buckets)])
 
 
-class _CurateSplitFn(beam.DoFn):
+class _CurateSplitFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "curate"
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
         self.cfg, self.spill = cfg, spill
         self.filters_by_source = {s.name: cfg.filters_for(s) for s in cfg.sources}
@@ -96,7 +97,7 @@ class _CurateSplitFn(beam.DoFn):
             self.counters[name] = Metrics.counter(COUNTER_NAMESPACE, name)
         self.counters[name].inc(n)
 
-    def process(self, element, plan):
+    def run(self, element, plan):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("curate", plan.input_bytes, self.spill.progress)

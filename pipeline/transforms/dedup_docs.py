@@ -19,6 +19,7 @@ import xxhash
 from apache_beam.metrics import Metrics
 
 from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_URL
+from pipeline.transforms.progress import TimedDoFn
 from pipeline.spill import SpillPaths, read_pickled_bucket
 
 URL_DUPLICATE, EXACT_DUPLICATE = "url_duplicate", "exact_duplicate"
@@ -61,7 +62,8 @@ def decision(split: int, stage: str, ordinal: int, reason: str, survivor_id: str
     return split, (stage, ordinal, reason, survivor_id)
 
 
-class _DecideUrlFn(beam.DoFn):
+class _DecideUrlFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "dedup_url"
     EXCLUDED = "excluded"
 
     def __init__(self, spill: SpillPaths, exact_too: bool):
@@ -70,7 +72,7 @@ class _DecideUrlFn(beam.DoFn):
     def setup(self):
         self.removed = Metrics.counter("dedup_url", "duplicates")
 
-    def process(self, bucket, plan):
+    def run(self, bucket, plan):
         for members in _groups(self.spill, "url", bucket, plan.splits).values():
             if len(members) == 1:
                 continue
@@ -84,14 +86,15 @@ class _DecideUrlFn(beam.DoFn):
                         self.EXCLUDED, (exact_bucket(text_key, plan.buckets), (split, ordinal)))
 
 
-class _DecideExactFn(beam.DoFn):
+class _DecideExactFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "dedup_exact"
     def __init__(self, spill: SpillPaths):
         self.spill = spill
 
     def setup(self):
         self.removed = Metrics.counter("dedup_exact", "duplicates")
 
-    def process(self, element, plan):
+    def run(self, element, plan):
         bucket, grouped = element
         excluded = set(grouped["excluded"])
         for members in _groups(self.spill, "exact", bucket, plan.splits).values():

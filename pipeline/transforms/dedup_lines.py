@@ -22,7 +22,7 @@ from apache_beam.metrics import Metrics
 from pipeline.config import LineDedupConfig
 from pipeline.dedup.lines import line_counts
 from pipeline.spill import SpillPaths, read_bucket, read_records, write_buckets
-from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 
 LINES = "lines"
 _KEY = np.dtype([("hi", "<u8"), ("lo", "<u8")])
@@ -88,14 +88,15 @@ def frequent_lines(per_split: list[tuple[np.ndarray, np.ndarray]], max_occurrenc
         yield int(splits[row]), keys[row].tobytes()
 
 
-class _CountLinesFn(beam.DoFn):
+class _CountLinesFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "count_lines"
     def __init__(self, spill: SpillPaths):
         self.spill = spill
 
     def setup(self):
         self.progress = None
 
-    def process(self, element, plan):
+    def run(self, element, plan):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("count lines", plan.input_bytes, self.spill.progress)
@@ -107,14 +108,15 @@ class _CountLinesFn(beam.DoFn):
         yield number
 
 
-class _DecideFrequentFn(beam.DoFn):
+class _DecideFrequentFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "dedup_lines"
     def __init__(self, spill: SpillPaths, max_occurrences: int):
         self.spill, self.max_occurrences = spill, max_occurrences
 
     def setup(self):
         self.frequent = Metrics.counter("dedup_lines", "distinct_lines_removed")
 
-    def process(self, bucket, plan):
+    def run(self, bucket, plan):
         per_split = [pickle.loads(read_bucket(self.spill.keys(LINES, s), bucket)) for s in range(plan.splits)]
         for split, key in frequent_lines(per_split, self.max_occurrences):
             yield split, (LINES, key)

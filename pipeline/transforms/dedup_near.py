@@ -24,6 +24,7 @@ from pipeline.config import NearDedupConfig
 from pipeline.dedup.lsh import LshParams, bucket_pairs
 from pipeline.dedup.minhash import from_compact
 from pipeline.document import STAGE_DEDUP_NEAR
+from pipeline.transforms.progress import TimedDoFn
 from pipeline.spill import SpillPaths, _open, read_bucket, read_records
 from pipeline.transforms.components import ConnectedComponents
 
@@ -66,7 +67,8 @@ def lsh_buckets(entries: np.ndarray, splits: np.ndarray):
             yield splits[start:end], entries["row"][start:end]
 
 
-class _VerifyBucketFn(beam.DoFn):
+class _VerifyBucketFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "dedup_near"
     def __init__(self, spill: SpillPaths, params: LshParams):
         self.spill, self.params = spill, params
 
@@ -74,7 +76,7 @@ class _VerifyBucketFn(beam.DoFn):
         self.candidates = Metrics.counter("dedup_near", "candidate_pairs")
         self.accepted = Metrics.counter("dedup_near", "verified_pairs")
 
-    def process(self, bucket, plan):
+    def run(self, bucket, plan):
         per_split = [pickle.loads(read_bucket(self.spill.keys("bands", s), bucket)) for s in range(plan.splits)]
         entries = np.concatenate(per_split) if per_split else np.empty(0)
         splits = np.concatenate([np.full(len(e), s, dtype=np.int64) for s, e in enumerate(per_split)]) if per_split else None

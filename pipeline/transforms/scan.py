@@ -22,13 +22,14 @@ from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buck
 from pipeline.transforms.dedup_docs import exact_entry, url_entry
 from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.outputs import error_line
-from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
 
 DONE = "done"
 
 
-class _ScanSplitFn(beam.DoFn):
+class _ScanSplitFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "read"
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
         self.cfg, self.spill = cfg, spill
         self.fields = {s.name: RecordFields(s.text_field, s.id_field, s.url_field) for s in cfg.sources}
@@ -39,7 +40,7 @@ class _ScanSplitFn(beam.DoFn):
         self.unreadable = Metrics.counter("read", "unreadable")
         self.progress = None
 
-    def process(self, element, plan):
+    def run(self, element, plan):
         number, (split, nbytes) = element
         if self.progress is None:
             self.progress = PassProgress("read", plan.input_bytes, self.spill.progress)

@@ -19,7 +19,7 @@ from pipeline.document import STAGE_DEDUP_NEAR, Rejection
 from pipeline.spill import SpillPaths, read_records, write_records
 from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
-from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, ParquetSink, RejectSink, Tally, load_tokenizer
 
 HISTOGRAMS = "histograms"
@@ -33,7 +33,8 @@ def sparse_histogram(hashes: list[int], sizes: list[int]):
     return used, np.bincount(inverse, minlength=len(used)), np.bincount(inverse, weights=sizes, minlength=len(used)).astype(np.int64)
 
 
-class _TokenizeSplitFn(beam.DoFn):
+class _TokenizeSplitFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "tokenize"
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths, mixing: bool):
         self.cfg, self.spill, self.mixing = cfg, spill, mixing
 
@@ -42,7 +43,7 @@ class _TokenizeSplitFn(beam.DoFn):
         self.tokens = Metrics.counter("tokenize", "tokens")
         self.progress = None
 
-    def process(self, element, plan):
+    def run(self, element, plan):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("tokenize", plan.input_bytes, self.spill.progress)

@@ -23,18 +23,19 @@ from pipeline.shards import write_shard
 from pipeline.spill import SpillPaths, _open, pickled_buckets, read_pickled_bucket, read_records, write_buckets
 from pipeline.transforms.fileio import join
 from pipeline.transforms.mix import copies_of
-from pipeline.transforms.progress import PassProgress
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 
 SAMPLED = "sampled"
 
 
-class _RouteSplitFn(beam.DoFn):
+class _RouteSplitFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "route"
     def __init__(self, layout: ShardLayout, spill: SpillPaths):
         self.layout, self.spill = layout, spill
         self.shards = layout.all_shards()
         self.position = {shard: i for i, shard in enumerate(self.shards)}
 
-    def process(self, number, mix_plan=None, chosen=None):
+    def run(self, number, mix_plan=None, chosen=None):
         buckets = [[] for _ in self.shards]
         sampled: dict[str, list[int]] = {}
         for doc_id, source, doc_hash, offset, length in read_records(self.spill.token_index(number)):
@@ -94,7 +95,8 @@ class _TokenFiles:
         self.files.clear()
 
 
-class _PackAndWriteFn(beam.DoFn):
+class _PackAndWriteFn(TimedDoFn, beam.DoFn):
+    CPU_CLOCK = "write_shards"
     def __init__(self, layout: ShardLayout, seq_len: int, dtype: str, tmp_dir: str, spill: SpillPaths):
         self.layout, self.seq_len, self.dtype, self.tmp_dir, self.spill = layout, seq_len, dtype, tmp_dir, spill
         self.shards = layout.all_shards()
@@ -102,7 +104,7 @@ class _PackAndWriteFn(beam.DoFn):
     def setup(self):
         self.progress = PassProgress("write shards", 0, self.spill.progress)
 
-    def process(self, position, plan, _routed):
+    def run(self, position, plan, _routed):
         from apache_beam.io.filesystems import FileSystems
 
         split, index = self.shards[position]
