@@ -17,7 +17,7 @@ the marginal RSS per input byte between them (what grows with the data, without 
 The input (built once under --cache and reused): gzipped JSONL, the format Common Crawl derivatives
 (FineWeb, Dolma) ship, in files of 16 MB of text; one object per line, {"id", "text", "url"}. Sizes are
 in MB (10^6 bytes) of UTF-8 text before compression. Documents are made from real English sentences of
-/work/shared/corpus (web: Common Crawl extracts and Python documentation prose; books: US presidential
+../shared/corpus beside the repository, or $TOKENMILL_CORPUS (web: Common Crawl extracts and Python documentation prose; books: US presidential
 speeches; forum: nltk webtext) recombined so that every paragraph is new: a document draws one source
 (web 60%, books 20%, forum 20%), a length log-uniform in 1-10 KB, and paragraphs of 2-6 random sentences
 of that source. Web boilerplate is added as whole lines (a header line in 40% of documents, 1-3 footer
@@ -45,7 +45,7 @@ import time
 from collections import defaultdict
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORPUS = "/work/shared/corpus"
+CORPUS = os.environ.get("TOKENMILL_CORPUS") or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared", "corpus")
 TOKENIZER = os.path.join(REPO, "examples", "tokenizers", "gpt-neox-20b.json")
 DEFAULT_CACHE = "/tmp/tokenmill-bench/memory"
 GENERATOR_VERSION = 1  # bump when the generator changes: the cache key includes it

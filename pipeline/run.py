@@ -5,6 +5,13 @@ near-duplicate removal -> tokenize -> mix -> shard (global shuffle + packing). C
 first so the expensive ones see fewer documents; line removal runs before the quality filters so they
 judge text without boilerplate.
 
+How they run: documents stay in files, and only decisions cross Beam's shuffles (pipeline.spill). Each
+input split is read once and spilled; per-split passes (read, count lines, curate, tokenize, route) each
+read one split's file and write the next, and per-bucket reducers between them turn keys into decisions
+(this URL's survivor, these lines are frequent, these documents are near duplicates, this many copies),
+which go back keyed by split. Shard writers read their documents' tokens by reference. Memory per worker
+is bounded by one split and one key bucket, whatever the corpus size.
+
 Commit protocol: shards are written under OUT/.tmp/ and moved into place by the job's last step once
 everything else is written (pipeline.transforms.commit); manifest.json is written last, so a directory
 without it is an incomplete run. Starting a run first deletes the previous manifest, then the previous
