@@ -9,8 +9,8 @@ as a subprocess (the code of the checkout holding this file: PYTHONPATH points a
 through /proc/*/stat parent ids; shared pages are counted once per process, as `ps` would). It records
 the peak RSS, the wall time from start to exit, the input size, the train tokens written
 (OUT/manifest.json) and, when report.json has a "shuffle" entry, the bytes shuffled. workers=1 is the
-default runner (no Beam arguments, one SDK worker in-process); workers=N adds
-`--direct_running_mode=multi_processing --direct_num_workers=N`; --beam-args is appended to every run.
+in-process runner (`--direct_running_mode=in_memory`, one SDK worker in the driver's process); workers=N
+adds `--direct_running_mode=multi_processing --direct_num_workers=N`; --beam-args is appended to every run.
 The table's last lines give, per worker setting, the peak RSS at the largest size over the smallest and
 the marginal RSS per input byte between them (what grows with the data, without the fixed start-up cost).
 
@@ -277,8 +277,10 @@ def run_measured(cmd: list[str], log_path: str, timeout_s: float) -> tuple[int, 
 
 
 def beam_args_for(workers: int, extra: list[str]) -> list[str]:
-    multi = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"] if workers > 1 else []
-    return multi + extra
+    """Explicit either way: `tokenmill run` itself defaults to one worker process per core."""
+    if workers > 1:
+        return ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"] + extra
+    return ["--direct_running_mode=in_memory", "--direct_num_workers=1"] + extra
 
 
 def shuffle_figures(report: dict, input_bytes: int) -> tuple[float | None, float | None]:
