@@ -1,9 +1,12 @@
-"""Realized-versus-target tables for Llama-3-like four-source mixes of the sample corpus, through the
-real Beam stage (MixSources on FnApiRunner) and the real GPT-NeoX tokenizer. Prints Markdown.
+"""Realized-versus-target tables for Llama-3-like four-source mixes of the sample corpus, each a whole
+`tokenmill run` (pipeline.run.run on the FnApiRunner: the mix plan from the tokenize pass's histograms,
+the token-exact window choice, the copies routed into shards) with the real GPT-NeoX tokenizer. The table
+is report.json's "mix". Prints Markdown.
 
     python -m bench.bench_mix [--data examples/data] [--seed 1234]
 
-Beam is imported inside `main` only, so importing this module keeps `mixers` free of Beam.
+The pipeline (Beam) is imported inside the functions that run it only, so importing this module keeps
+`mixers` free of Beam.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ SCENARIOS = [
 
 
 def load_tokenized(data_dir: str, tokenizer_path: str):
+    """Every document the runs keep (non-empty text), with its tokens, for the coin-flip peer."""
     from pipeline.document import TokenizedDocument
     from pipeline.tokenize import DocumentTokenizer
 
@@ -41,40 +45,64 @@ def load_tokenized(data_dir: str, tokenizer_path: str):
     for source in WEIGHTS:
         for path in sorted(glob.glob(os.path.join(data_dir, source, "*.jsonl.gz"))):
             with gzip.open(path, "rt", encoding="utf-8") as f:
-                records = [json.loads(line) for line in f]
+                records = [r for r in map(json.loads, f) if r["text"].strip()]
             for rec, ids in zip(records, tok.encode_documents([r["text"] for r in records])):
                 docs.append(TokenizedDocument(f"{source}/{os.path.basename(path)}:{rec['id']}", source, ids))
     return docs
 
 
-def _write_json(obj, path: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f)
+def run_config(data_dir: str, tokenizer_path: str, output: str, seed: int, mix: dict | None, caps: dict | None) -> dict:
+    """mix None: no mix (every kept document once); caps None: no weights (a temperature or natural mix)."""
+    sources = [{"name": n, "paths": [os.path.join(data_dir, n, "*.jsonl.gz")], "id_field": "id",
+                **({} if caps is None else {"weight": w}), **({"max_repeats": caps[n]} if caps and n in caps else {})}
+               for n, w in WEIGHTS.items()]
+    return {"output": output, "seed": seed, "seq_len": 2048, "tokenizer": {"path": tokenizer_path},
+            "validation_fraction": 0.0, "shards": {"train": 4, "validation": 1}, "write_curated": False,
+            "sources": sources, "mix": mix or {}}
 
 
-def run_scenarios(docs, seed: int):
+def mix_table_of(report: dict, weighted: bool, temperature: float | None) -> dict:
+    """report.json's "mix" rows as mixers.table.mix_table rows (in WEIGHTS order): documents and tokens are
+    those available, *_sampled those written. The report rounds fractions to 6 decimals; here they are
+    recomputed exactly (targets by mixers.weights from the available tokens, as the plan does)."""
+    from mixers.weights import SourceWeight, target_fractions
+
+    rows = {n: report["mix"][n] for n in WEIGHTS}
+    targets = target_fractions([SourceWeight(n, w if weighted else None) for n, w in WEIGHTS.items()],
+                               {n: row["available_tokens"] for n, row in rows.items()}, temperature).fractions
+    total = sum(row["tokens_sampled"] for row in rows.values())
+    return {name: {"documents": row["available_documents"], "tokens": row["available_tokens"],
+                   "documents_sampled": row["documents_sampled"], "tokens_sampled": row["tokens_sampled"],
+                   "repeats": row["tokens_sampled"] / row["available_tokens"] if row["available_tokens"] else 0.0,
+                   "target_fraction": float(targets[name]), "target_tokens": row["target_tokens"],
+                   "realized_fraction": row["tokens_sampled"] / total if total else 0.0}
+            for name, row in rows.items()}
+
+
+def timed_run(raw: dict) -> tuple[dict, float]:
+    import shutil
+
+    from pipeline.config import build_config
+    from pipeline.run import run
+
+    start = time.monotonic()
+    report = run(build_config(raw), [])
+    seconds = time.monotonic() - start
+    shutil.rmtree(raw["output"], ignore_errors=True)
+    return report, seconds
+
+
+def run_scenarios(data_dir: str, tokenizer_path: str, seed: int) -> tuple[dict, list[float]]:
     import tempfile
 
-    import apache_beam as beam
-
-    from pipeline.config import MixConfig, SourceConfig
-    from pipeline.transforms.mix import MixSources
-
     tmp = tempfile.mkdtemp(prefix="mix-demo-")
-    with beam.Pipeline(runner="FnApiRunner") as p:
-        created = p | "Documents" >> beam.Create(docs)
-        for k, (title, mix, caps) in enumerate(SCENARIOS):
-            sources = [SourceConfig(name=n, paths=["-"], weight=None if caps is None else w,
-                                    max_repeats=(caps or {}).get(n)) for n, w in WEIGHTS.items()]
-            out = created | f"Mix{k}" >> MixSources(sources, MixConfig(**mix), seed)
-            _ = out["table"] | f"Keep{k}" >> beam.Map(_write_json, os.path.join(tmp, f"{k}.json"))
-    tables = {}
-    for k, (title, _, _) in enumerate(SCENARIOS):
-        with open(os.path.join(tmp, f"{k}.json"), encoding="utf-8") as f:
-            tables[title] = json.load(f)
-        os.remove(f.name)
+    tables, seconds = {}, []
+    for k, (title, mix, caps) in enumerate(SCENARIOS):
+        report, secs = timed_run(run_config(data_dir, tokenizer_path, os.path.join(tmp, str(k)), seed, mix, caps))
+        tables[title] = mix_table_of(report, caps is not None, mix.get("temperature"))
+        seconds.append(secs)
     os.rmdir(tmp)
-    return tables
+    return tables, seconds
 
 
 def coin_flip_table(docs, table: dict, seed: int) -> dict:
@@ -93,14 +121,14 @@ def coin_flip_table(docs, table: dict, seed: int) -> dict:
     return {name: tokens[name] / total for name in table}
 
 
-def pass_through_seconds(docs) -> float:
-    """Wall time of a pipeline that only creates the same documents and pairs each with copy 0."""
-    import apache_beam as beam
+def unmixed_seconds(data_dir: str, tokenizer_path: str, seed: int) -> float:
+    """Wall time of the same run without a mix (every kept document once)."""
+    import tempfile
 
-    start = time.monotonic()
-    with beam.Pipeline(runner="FnApiRunner") as p:
-        _ = p | "Documents" >> beam.Create(docs) | "Once" >> beam.Map(lambda d: (d, 0))
-    return time.monotonic() - start
+    tmp = tempfile.mkdtemp(prefix="mix-demo-")
+    _, seconds = timed_run(run_config(data_dir, tokenizer_path, os.path.join(tmp, "plain"), seed, None, None))
+    os.rmdir(tmp)
+    return seconds
 
 
 def main(argv=None) -> None:
@@ -110,13 +138,13 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args(argv)
     docs = load_tokenized(args.data, args.tokenizer)
-    start = time.monotonic()
-    tables = run_scenarios(docs, args.seed)
-    mixed_s = time.monotonic() - start
-    plain_s = pass_through_seconds(docs)
+    tables, mixed_s = run_scenarios(args.data, args.tokenizer, args.seed)
+    plain_s = unmixed_seconds(args.data, args.tokenizer, args.seed)
+    mean_s = sum(mixed_s) / len(mixed_s)
     print(f"{len(docs):,} documents, {sum(len(d.tokens) for d in docs):,} tokens from {args.data}; seed {args.seed}.\n"
-          f"Wall time: {len(SCENARIOS)} mixes in one FnApiRunner pipeline {mixed_s:.1f} s; a pass-through pipeline "
-          f"on the same documents {plain_s:.1f} s (ratio {mixed_s / plain_s:.1f}x for {len(SCENARIOS)} mixes).\n")
+          f"Wall time: a `tokenmill run` with a mix {mean_s:.1f} s on average over {len(SCENARIOS)} mixes "
+          f"({', '.join(f'{s:.1f}' for s in mixed_s)}); the same run without a mix {plain_s:.1f} s "
+          f"(ratio {mean_s / plain_s:.2f}x; mixed runs write more or fewer tokens than the plain one).\n")
     for title, mix, _ in SCENARIOS:
         table = tables[title]
         worst = max(abs(r["realized_fraction"] - r["target_fraction"]) * 100 for r in table.values())

@@ -5,16 +5,18 @@ with datatrove's 4-stage MinHash deduplication (figures and how to read them: be
                                      [--workers 1] [--no-datatrove] [--trace-calls]
 
 Input from bench/near_dup_data.py. Every system reads the same JSONL; 5-word shingles, 112 permutations.
-  ours        DedupNear on the FnApiRunner, multi_processing, --workers SDK workers; 14 x 8 bands,
-              verified pairs, components in 32 unrolled rounds
+  ours        `tokenmill run` (pipeline.run.run) with dedup.near, on the FnApiRunner, multi_processing,
+              --workers SDK workers; 14 x 8 bands, verified pairs, components in 32 unrolled rounds. The run
+              also tokenizes the survivors and writes shards: its near-dedup share is the CPU seconds of its
+              curate (signatures, band keys) and dedup_near passes, from report.json's cpu_seconds
   datatrove   MinhashDedupSignature -> ...Buckets -> ...Cluster -> ...Filter on LocalPipelineExecutor,
               14 x 8, one worker, each stage in its own process
   datasketch  MinHashLSH (quality only): its own bands for 0.8, and 14 x 8
 Time: wall seconds inside each process (imports excluded) and CPU seconds of it and its children.
 Memory: peak RSS (VmHWM from /proc: unlike ru_maxrss not inherited from the forking parent) of the
-largest worker; ours beside a control on the same runner (the same signatures, then a bare GroupByKey
-of the same band records), since the local runner hands a worker a stage's whole input. --trace-calls
-instead records the most memory one call of each of our DoFns needs (tracemalloc, in-process runner).
+largest worker; ours beside a control on the same runner (the same run without near dedup), so the
+difference is what near dedup itself costs. --trace-calls instead records the most memory one call of
+each of our near-dedup DoFns needs (tracemalloc, in-process runner).
 """
 from __future__ import annotations
 
@@ -33,7 +35,12 @@ from bench.near_dup_data import NGRAM, build_labelled_set, replicate, score, wri
 from pipeline.dedup.shingles import word_shingles
 
 NUM_PERM, BANDS, ROWS, THRESHOLD, SEED = 112, 14, 8, 0.8, 1
-TRACED = ("_SignatureFn", "_VerifyBucketFn", "_LargeStarFn", "_CheckSettledFn", "_KeepOrRejectFn")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKENIZER = os.path.join(REPO, "examples", "tokenizers", "gpt-neox-20b.json")
+# The DoFns near dedup runs: signatures and band keys (curate pass), candidate verification per band bucket,
+# connected components, and the tokenize pass that applies the decisions.
+TRACED = ("_CurateSplitFn", "_VerifyBucketFn", "_LargeStarFn", "_CheckSettledFn", "_TokenizeSplitFn")
+NEAR_PASSES = ("curate", "dedup_near")  # report.json cpu_seconds of the passes near dedup works in
 
 
 def _vm_hwm_mb(pid="self") -> float:
@@ -85,6 +92,8 @@ def _trace_dofn_calls(classes) -> dict:
     import functools
     import tracemalloc
 
+    from pipeline.transforms.progress import TimedDoFn
+
     peaks = {}
     for cls in classes:
         def wrap(cls, original):
@@ -97,51 +106,48 @@ def _trace_dofn_calls(classes) -> dict:
                 return out
             return process
 
-        cls.process = wrap(cls, cls.process)
+        # A TimedDoFn's work is in `run` (its `process` times it); any other DoFn's in `process`.
+        method = "run" if issubclass(cls, TimedDoFn) else "process"
+        setattr(cls, method, wrap(cls, getattr(cls, method)))
     return peaks
 
 
+def run_config(kind: str, input_path: str, out_dir: str) -> dict:
+    """The `tokenmill run` config of a benchmark run: one JSONL source; near dedup unless `control`."""
+    near = {"threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS, "rows": ROWS}
+    return {"output": out_dir, "seed": SEED, "seq_len": 2048, "tokenizer": {"path": TOKENIZER},
+            "validation_fraction": 0.0, "shards": {"train": 1, "validation": 1}, "write_curated": False,
+            "sources": [{"name": "bench", "paths": [input_path], "id_field": "id"}],
+            "dedup": {"near": near if kind != "control" else False}}
+
+
 def _run_beam(kind: str, input_path: str, out_dir: str, workers: int) -> dict:
-    """kind: `ours` (DedupNear, writes kept and rejected ids), `control` (the same signatures, then a
-    bare GroupByKey of the band records, the stage's largest shuffle: what the runner alone needs) or
-    `traced` (ours on the in-process runner under tracemalloc)."""
+    """kind: `ours` (the whole run with near dedup; OUT/rejects/ holds the removed ids and their survivors),
+    `control` (the same run without near dedup: what the rest of the run and the runner need) or `traced`
+    (ours on the in-process runner under tracemalloc)."""
     import logging
     import tracemalloc
 
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    from pipeline.config import NearDedupConfig
-    from pipeline.dedup.lsh import LshParams
-    from pipeline.document import Document
-    from pipeline.transforms import components, dedup_near
+    from pipeline.config import build_config
+    from pipeline.run import run
+    from pipeline.transforms import components, curate_pass, dedup_near, tokenize_pass
 
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
-    cfg = NearDedupConfig(threshold=THRESHOLD, num_perm=NUM_PERM, bands=BANDS, rows=ROWS)
-    poller, peaks, opts = None, {}, PipelineOptions()
+    cfg = build_config(run_config(kind, input_path, out_dir))
+    poller, peaks, beam_args = None, {}, []
     if kind == "traced":
-        peaks = _trace_dofn_calls([getattr(dedup_near, n, None) or getattr(components, n) for n in TRACED])
+        modules = (curate_pass, dedup_near, components, tokenize_pass)
+        peaks = _trace_dofn_calls([next(getattr(m, n) for m in modules if hasattr(m, n)) for n in TRACED])
         tracemalloc.start()
     else:
-        opts = PipelineOptions(["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"])
+        beam_args = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
         poller = _PeakRssOfWorkers()
         poller.start()
     start = time.perf_counter()
-    with beam.Pipeline(runner="FnApiRunner", options=opts) as p:
-        docs = (p | "Read" >> beam.io.ReadFromText(input_path)
-                | "Parse" >> beam.Map(lambda line: (lambda r: Document(r["id"], r["source"], r["text"]))(json.loads(line))))
-        if kind == "control":
-            sigs = docs | "Signatures" >> beam.ParDo(dedup_near._SignatureFn(cfg, LshParams.from_config(cfg), SEED)
-                                                     ).with_outputs(dedup_near.BANDS, dedup_near.KEYED)
-            _ = (sigs[dedup_near.BANDS] | "GroupByBand" >> beam.GroupByKey() | "Sizes" >> beam.Map(lambda kv: len(kv[1]))
-                 | "Total" >> beam.CombineGlobally(sum) | "Write" >> beam.io.WriteToText(os.path.join(out_dir, "count")))
-        else:
-            out = docs | dedup_near.DedupNear(cfg, seed=SEED)
-            _ = (out["kept"] | "KeptJson" >> beam.Map(lambda d: json.dumps({"id": d.id, "text": d.text}))
-                 | "WriteKept" >> beam.io.WriteToText(os.path.join(out_dir, "kept")))
-            _ = (out["rejected"] | "RejJson" >> beam.Map(lambda r: json.dumps([r.doc.id, r.duplicate_of]))
-                 | "WriteRejected" >> beam.io.WriteToText(os.path.join(out_dir, "rejected")))
-    return {**_usage(start, poller), "peak_kb": {k: v / 1024 for k, v in peaks.items()}}
+    report = run(cfg, beam_args)
+    cpu = report.get("cpu_seconds", {})
+    return {**_usage(start, poller), "peak_kb": {k: v / 1024 for k, v in peaks.items()},
+            "near_cpu_s": sum(cpu.get(p, 0.0) for p in NEAR_PASSES), "cpu_seconds": cpu}
 
 
 def _usage(start: float, poller: "_PeakRssOfWorkers | None" = None) -> dict:
@@ -208,12 +214,13 @@ def _child(argv: list[str]) -> dict:
 
 def ours_clusters(out_dir: str, ids: list[str]) -> dict[str, str]:
     """{id: survivor id}: a removed document points to the id it duplicates, the rest to themselves."""
+    import pyarrow.parquet as pq
+
     cluster = {i: i for i in ids}
-    for path in glob.glob(os.path.join(out_dir, "rejected*")):
-        with open(path) as f:
-            for line in f:
-                doc_id, survivor = json.loads(line)
-                cluster[doc_id] = survivor
+    for path in glob.glob(os.path.join(out_dir, "rejects", "*.parquet")):
+        for row in pq.read_table(path, columns=["id", "stage", "duplicate_of"]).to_pylist():
+            if row["stage"] == "dedup_near":
+                cluster[row["id"]] = row["duplicate_of"]
     return cluster
 
 
@@ -299,19 +306,21 @@ def run_speed(docs, scales: list[int], work: str, workers: int = 1, with_datatro
 
 
 def print_speed(rows: list[dict]) -> None:
-    print("| input | documents (MB) | ours s | ours docs/s | datatrove s | datatrove docs/s | speed ratio ours/datatrove "
-          "| CPU s ours / datatrove |\n|---|---|---|---|---|---|---|---|")
+    print("| input | documents (MB) | ours s (whole run) | ours docs/s | datatrove s | datatrove docs/s "
+          "| speed ratio ours/datatrove | CPU s ours / datatrove | ours CPU s in the near-dedup passes |"
+          "\n|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         o = r["ours"]
         print(f"| {r['scale']}x | {r['docs']} ({r['mb']:.1f}) | {o['seconds']:.1f} | {r['docs'] / o['seconds']:.0f} | "
-              f"{r['dt_s']:.1f} | {r['docs'] / r['dt_s']:.0f} | {r['dt_s'] / o['seconds']:.2f} | {o['cpu_s']:.0f} / {r['dt_cpu']:.0f} |")
+              f"{r['dt_s']:.1f} | {r['docs'] / r['dt_s']:.0f} | {r['dt_s'] / o['seconds']:.2f} | {o['cpu_s']:.0f} / {r['dt_cpu']:.0f} "
+              f"| {o.get('near_cpu_s', 0.0):.1f} |")
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         ours = (b["docs"] - a["docs"]) / (b["ours"]["seconds"] - a["ours"]["seconds"])
         dt = (b["docs"] - a["docs"]) / (b["dt_s"] - a["dt_s"])
         print(f"\nmarginal throughput {a['scale']}x -> {b['scale']}x (fixed start-up costs cancel): ours {ours:.0f} docs/s, "
               f"datatrove {dt:.0f} docs/s, ratio {ours / dt:.2f}")
-    print("\n| input | ours: worker peak RSS MB | control: bare GroupByKey of the band records, same runner, MB "
+    print("\n| input | ours: worker peak RSS MB | control: the same run without near dedup, MB "
           "| ours minus control | ours: runner (local shuffle) MB | datatrove: peak RSS per stage MB "
           "(signature, buckets, cluster, filter) |\n|---|---|---|---|---|---|")
     for r in rows:

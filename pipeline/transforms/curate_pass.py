@@ -2,7 +2,7 @@
 
 For each document of the split's spill (OUT/.tmp/docs/SPLIT.pkl), in order: a URL or exact duplicate is
 rejected (with the survivor's id); frequent lines are removed and a document left too short is rejected;
-the source's filter chain runs (pipeline.transforms.curate); a survivor goes to OUT/.tmp/curated-docs/
+the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a survivor goes to OUT/.tmp/curated-docs/
 SPLIT.pkl and, when near dedup is on, its MinHash signature to the split's signature file and one band
 entry per LSH band to its key bucket file (pipeline.transforms.dedup_near). Rejections go to
 rejects/curate-SPLIT.parquet.
@@ -16,16 +16,15 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from filters.chain import FilterChain
 from pipeline.config import PipelineConfig
 from pipeline.dedup.keys import node_key
 from pipeline.dedup.lines import remove_lines, too_short
 from pipeline.dedup.lsh import LshParams, band_keys
 from pipeline.dedup.minhash import MinHasher, compact_signature
 from pipeline.dedup.shingles import shingle_hashes
-from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection, filter_stage
+from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
-from pipeline.transforms.curate import COUNTER_NAMESPACE
+from pipeline.transforms.curate import SourceFilters
 from pipeline.transforms.dedup_lines import LINES
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
@@ -76,26 +75,18 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
     CPU_CLOCK = "curate"
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
         self.cfg, self.spill = cfg, spill
-        self.filters_by_source = {s.name: cfg.filters_for(s) for s in cfg.sources}
+        self.filters = SourceFilters({s.name: cfg.filters_for(s) for s in cfg.sources})
 
     def setup(self):
         self.tokenizer = load_tokenizer(self.cfg.tokenizer)
-        self.chains = {source: FilterChain(specs) for source, specs in self.filters_by_source.items() if specs}
-        for chain in self.chains.values():
-            chain.setup()
+        self.filters.setup()
         near = self.cfg.dedup.near
         self.params = LshParams.from_config(near) if near else None
         self.hasher = MinHasher(self.params.num_perm, self.cfg.seed) if near else None
-        self.counters = {}
         self.lines_removed = Metrics.counter("dedup_lines", "lines_removed")
         self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
         self.changed = Metrics.counter("dedup_lines", "documents_changed")
         self.progress = None
-
-    def _count(self, name: str, n: int) -> None:
-        if name not in self.counters:
-            self.counters[name] = Metrics.counter(COUNTER_NAMESPACE, name)
-        self.counters[name].inc(n)
 
     def run(self, element, plan):
         number, grouped = element
@@ -143,16 +134,11 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
                     rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
                     return None
                 doc = Document(doc.id, doc.source, text, doc.url, dict(doc.signals))
-        chain = self.chains.get(doc.source)
-        if chain is None:
-            return doc
-        result = chain.apply(doc)
-        for name, n in result.counters:
-            self._count(name, n)
-        if result.kept:
-            return result.doc
-        rejects.add(Rejection(result.doc, filter_stage(result.dropped_by), result.reason))
-        return None
+        outcome = self.filters.apply(doc)
+        if isinstance(outcome, Rejection):
+            rejects.add(outcome)
+            return None
+        return outcome
 
 
 class CurateSplits(beam.PTransform):

@@ -118,8 +118,11 @@ class _DecideFrequentFn(TimedDoFn, beam.DoFn):
 
     def run(self, bucket, plan):
         per_split = [pickle.loads(read_bucket(self.spill.keys(LINES, s), bucket)) for s in range(plan.splits)]
+        distinct = set()
         for split, key in frequent_lines(per_split, self.max_occurrences):
+            distinct.add(key)
             yield split, (LINES, key)
+        self.frequent.inc(len(distinct))
 
 
 class CountLines(beam.PTransform):

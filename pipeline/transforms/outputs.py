@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import apache_beam as beam
 import pyarrow as pa
 
 from pipeline.hashing import unit_interval
@@ -41,33 +40,3 @@ def reject_row(rej, seed: int, text_fraction: float) -> dict:
 def error_line(err) -> str:
     return json.dumps({"source": err.source, "file": err.file, "position": err.position, "error": err.error},
                       ensure_ascii=False)
-
-
-class WriteCurated(beam.PTransform):
-    def __init__(self, prefix: str):
-        super().__init__()
-        self.prefix = prefix
-
-    def expand(self, docs):
-        return (docs | "ToRows" >> beam.Map(curated_row)
-                | "WriteParquet" >> beam.io.WriteToParquet(self.prefix, CURATED_SCHEMA, file_name_suffix=".parquet"))
-
-
-class WriteRejects(beam.PTransform):
-    def __init__(self, prefix: str, seed: int, text_fraction: float):
-        super().__init__()
-        self.prefix, self.seed, self.text_fraction = prefix, seed, text_fraction
-
-    def expand(self, rejections):
-        return (rejections | "ToRows" >> beam.Map(reject_row, self.seed, self.text_fraction)
-                | "WriteParquet" >> beam.io.WriteToParquet(self.prefix, REJECTS_SCHEMA, file_name_suffix=".parquet"))
-
-
-class WriteErrors(beam.PTransform):
-    def __init__(self, prefix: str):
-        super().__init__()
-        self.prefix = prefix
-
-    def expand(self, errors):
-        return (errors | "ToJsonLines" >> beam.Map(error_line)
-                | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl"))

@@ -38,6 +38,7 @@ class _ScanSplitFn(TimedDoFn, beam.DoFn):
         self.tokenizer = load_tokenizer(self.cfg.tokenizer)
         self.read_ok = Metrics.counter("read", "documents")
         self.unreadable = Metrics.counter("read", "unreadable")
+        self.without_url = Metrics.counter("dedup_url", "documents_without_url")
         self.progress = None
 
     def run(self, element, plan):
@@ -72,7 +73,9 @@ class _ScanSplitFn(TimedDoFn, beam.DoFn):
                     exact_buckets[bucket].append(entry)
                 if url_buckets is not None:
                     ukey = normalize_url(rec.url)
-                    if ukey is not None:
+                    if ukey is None:
+                        self.without_url.inc()
+                    else:
                         bucket, entry = url_entry(rec, ukey, ekey, ordinal, plan.buckets)
                         url_buckets[bucket].append(entry)
         if url_buckets is not None:

@@ -33,8 +33,8 @@ def test_the_pipeline_translates_into_a_dataflow_job_on_our_container(tmp_path):
     assert result.state == PipelineState.DONE and not result.job.proto.id  # built, never submitted
     proto = result.job.proto_pipeline
     names = {t.unique_name for t in proto.components.transforms.values()}
-    for stage in ("Read[web]/ReadSplits", "DedupExact", "Tokenize/EncodeBatch", "Shard/GroupByShard",
-                  "Shard/PackAndWrite", "Account", "WriteRejects", "WriteErrors", "WriteCurated"):
+    for stage in ("Plan/PlanSplits[web]", "Scan/ReadAndSpill", "DedupDocs/DecideExact", "Curate/DedupAndFilter",
+                  "Tokenize/EncodeSurvivors", "Route/RouteCopies", "Shard/PackAndWrite", "Account", "Commit/Commit"):
         assert stage in names, stage
     images = {beam_runner_api_pb2.DockerPayload.FromString(env.payload).container_image
               for env in proto.components.environments.values()}

@@ -1,10 +1,11 @@
-"""ApplyFilters on the in-process runner: per-source chains, kept/rejected outputs, signals, counters."""
+"""SourceFilters (what the curate pass applies) inside a Beam DoFn on the in-process runner: per-source
+chains, kept documents and rejections with reasons, signals, counters."""
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.document import Document
-from pipeline.transforms.curate import COUNTER_NAMESPACE, ApplyFilters
+from pipeline.document import Document, Rejection
+from pipeline.transforms.curate import COUNTER_NAMESPACE, SourceFilters
 
 GOOD = (
     "The committee met on Tuesday to discuss the budget for the coming year. Members agreed that the library "
@@ -26,6 +27,22 @@ FILTERS = {
     "books": [{"name": "doc_length", "min_words": 5}],
     "forum": [],
 }
+
+
+class _ApplyFn(beam.DoFn):
+    def __init__(self, filters):
+        self.filters = SourceFilters(filters)
+
+    def setup(self):
+        self.filters.setup()
+
+    def process(self, doc):
+        outcome = self.filters.apply(doc)
+        yield beam.pvalue.TaggedOutput("rejected", outcome) if isinstance(outcome, Rejection) else outcome
+
+
+def ApplyFilters(filters):
+    return beam.ParDo(_ApplyFn(filters)).with_outputs("rejected", main="kept")
 
 
 def test_apply_filters_splits_kept_and_rejected_with_reasons_signals_and_counters(beam_pipeline):
