@@ -74,5 +74,5 @@ def error_fraction_problems(sources: dict, max_error_fraction: float) -> list[st
     for name, s in sorted(sources.items()):
         if s["read"] and s["unreadable"] / s["read"] > max_error_fraction:
             problems.append(f"source {name!r}: {s['unreadable']:,} of {s['read']:,} records unreadable "
-                            f"({s['unreadable'] / s['read']:.1%} > max_error_fraction {max_error_fraction:.1%})")
+                            f"({s['unreadable'] / s['read']:.1%} > max_error_fraction {max_error_fraction:.1%}); see errors/")
     return problems

@@ -22,6 +22,13 @@ def _inside_output(ws):
     return ["--set", f"sources.0.paths=[{os.path.join(ws.out, 'train', '*.jsonl')}]"]
 
 
+def _filter_list_inside_output(ws):
+    path = os.path.join(ws.out, "errors", "blocked-domains.txt")
+    with open(path, "w") as f:
+        f.write("example.com\n")
+    return ["--set", f"filters=[{{name: url_blocklist, domains_file: {path}}}]"]
+
+
 def _side_output_in_the_way(ws):
     with open(os.path.join(ws.out, "errors", "errors-00000-of-00009.jsonl"), "w") as f:
         f.write("not written by tokenmill\n")
@@ -37,6 +44,7 @@ CASES = {
     "sources_inside_output": (_inside_output, 2, "sources.0.paths.0"),
     "tokenizer_inside_output": (lambda ws: ["--set", f"tokenizer.path={os.path.join(ws.out, 'tokenizer.json')}"],
                                 2, "tokenizer.path"),
+    "filter_list_inside_output": (_filter_list_inside_output, 2, "filters.0.domains_file"),
     "output_is_the_data_folder": (lambda ws: ["--output", ws.data], 2, "holds inputs of this run"),
     "foreign_file_in_the_way": (_side_output_in_the_way, 2, "errors/errors-00000-of-00009.jsonl"),
     "all_documents_in_the_dropped_tail": (lambda ws: ["--set", "seq_len=100000"], 1,
