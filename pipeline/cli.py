@@ -88,12 +88,21 @@ def _fs():
     return read_bytes, join, FileSystems.exists
 
 
+def _list_names(folder: str) -> list[str]:
+    """The names of the files directly in a folder (local, gs://, s3://); none when it does not exist."""
+    from apache_beam.io.filesystems import FileSystems
+
+    prefix = folder.rstrip("/") + "/"
+    return sorted(m.path[len(prefix):] for r in FileSystems.match([prefix + "*"]) for m in r.metadata_list
+                  if m.path.startswith(prefix) and "/" not in m.path[len(prefix):])
+
+
 def cmd_verify(args) -> int:
     from pipeline.verify import verify_dataset
 
     read_bytes, join, exists = _fs()
     try:
-        problems, checked = verify_dataset(args.dir, read_bytes, join, exists)
+        problems, checked = verify_dataset(args.dir, read_bytes, join, exists, _list_names)
     except ValueError as e:
         print(f"tokenmill: {e}", file=sys.stderr)
         return FAILED
@@ -110,10 +119,11 @@ def cmd_inspect(args) -> int:
     read_bytes, join, exists = _fs()
     try:
         manifest = load_manifest(read_bytes, args.dir, join)
-    except ValueError as e:
+        text = describe(args.dir, manifest, read_bytes, join, exists, sample_rows=args.rows)
+    except ValueError as e:  # no manifest, a malformed one, or a path leading outside the dataset
         print(f"tokenmill: {e}", file=sys.stderr)
         return USAGE_ERROR
-    print(describe(args.dir, manifest, read_bytes, join, exists, sample_rows=args.rows))
+    print(text)
     return 0
 
 

@@ -14,15 +14,23 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.overrides import apply_overrides
+from pipeline.overrides import apply_overrides, load_yaml
 
 
 class ConfigError(ValueError):
     """A config the pipeline refuses to start with; the message names the key or file."""
 
 
+# The longest row a config may ask for: rows of seq_len + 1 tokens, held in memory by the packer and
+# the trainer. 1,048,576 (2**20) is beyond any context length trained today.
+MAX_SEQ_LEN = 1 << 20
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    """Unknown keys are errors, and so are values of the wrong type: `seq_len: true` or `seq_len: "8"`
+    is refused rather than read as 1 or 8 (an integer is accepted where a float is expected)."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
 
 
 class TokenizerConfig(_Strict):
@@ -112,7 +120,7 @@ class MixConfig(_Strict):
 class PipelineConfig(_Strict):
     output: str
     seed: int = 0
-    seq_len: int = Field(ge=1)
+    seq_len: int = Field(ge=1, le=MAX_SEQ_LEN)
     tokenizer: TokenizerConfig
     validation_fraction: float = Field(default=0.01, ge=0, lt=1)
     shards: ShardsConfig = ShardsConfig()
@@ -249,7 +257,7 @@ def read_yaml_config(path: str) -> tuple[Any, str]:
     """A YAML config file's contents and its folder (what relative paths in it may be relative to)."""
     try:
         with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f)
+            raw = load_yaml(f)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except yaml.YAMLError as e:

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from pipeline.dataset_paths import inside
 from pipeline.shards import INPUT_IDS
 from pipeline.summary import accounting_table, mix_table, reasons_table, splits_table
 
@@ -27,13 +28,13 @@ def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows
         report = json.loads(read_bytes(report_path))
         parts.append("Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]))
         parts.append("Removed, by reason:\n" + reasons_table(report["sources"]))
-    tok_path = join(out_dir, manifest["tokenizer"].get("file", "tokenizer.json"))
+    tok_path = inside(out_dir, manifest["tokenizer"].get("file", "tokenizer.json"), join, "tokenizer.file")
     shards = manifest["splits"]["train"]["shards"]
     if exists(tok_path) and shards and sample_rows:
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_str(read_bytes(tok_path).decode("utf-8"))
-        rows = first_rows(read_bytes(join(out_dir, shards[0]["path"])), sample_rows)
+        rows = first_rows(read_bytes(inside(out_dir, shards[0]["path"], join, "shard")), sample_rows)
         for i, row in enumerate(rows):
             text = tok.decode([int(t) for t in row], skip_special_tokens=False)
             parts.append(f"{shards[0]['path']} row {i} (first {chars} characters):\n{text[:chars]!r}")

@@ -75,3 +75,17 @@ def build_manifest(cfg, tokenizer, tokenizer_sha256: str, shard_stats: list[dict
         "splits": {name: _split_block(stats) for name, stats in by_split.items()},
         "sources": source_mix(cfg, shard_stats, source_report, mix_table),
     }
+
+
+def empty_train_problem(shard_stats: list[dict], seq_len: int) -> str | None:
+    """Why the train split holds no complete row, or None when it holds one."""
+    train = [s for s in shard_stats if s["split"] == "train"]
+    if sum(s["rows"] for s in train):
+        return None
+    documents = sum(s["documents"] for s in train)
+    if not documents:
+        return "the train split holds no row: no document reached it (all were removed, unreadable or held out)"
+    return (f"the train split holds no complete row: all {documents:,} of its documents "
+            f"({sum(s['dropped_tail_tokens'] for s in train):,} tokens) fell in the dropped tails of its "
+            f"{len(train)} shard(s), each of which drops its final partial row of seq_len + 1 = {seq_len + 1:,} "
+            f"tokens; lower seq_len or shards.train, or add data")

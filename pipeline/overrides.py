@@ -1,15 +1,30 @@
 """`--set KEY=VALUE` overrides by dotted path (`seq_len=512`, `sources.0.weight=0.3`).
 
-Values are parsed as YAML scalars or flow collections (`true`, `3`, `0.5`, `[en, de]`, `{exact: true}`).
+Values are parsed as YAML scalars or flow collections (`true`, `3`, `0.5`, `1e-3`, `[en, de]`, `{exact: true}`).
 A path through a key that does not exist creates it, so validation reports it as an unknown key;
 a list index out of range is an error here.
 """
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import yaml
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 as PyYAML reads it, except that `1e-3` and `2E9` are floats (as in YAML 1.2 and JSON),
+    not strings: configs are validated with strict types, so a string would be refused."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def load_yaml(text) -> Any:
+    """A YAML document (a string or a text file); see `_Loader`."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -22,7 +37,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     if not key or any(not part for part in key.split(".")):
         raise ConfigError(f"--set {item!r}: empty key")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = load_yaml(value) if value.strip() else ""
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {key}: value is not valid YAML: {e}") from None
     return key.split("."), parsed

@@ -12,10 +12,13 @@ read one split's file and write the next, and per-bucket reducers between them t
 which go back keyed by split. Shard writers read their documents' tokens by reference. Memory per worker
 is bounded by one split and one key bucket, whatever the corpus size.
 
-Commit protocol: shards are written under OUT/.tmp/ and moved into place by the job's last step once
-everything else is written (pipeline.transforms.commit); manifest.json is written last, so a directory
-without it is an incomplete run. Starting a run first deletes the previous manifest, then the previous
-outputs. The driver reads report.json when the job is done.
+Commit protocol: shards and side outputs are written under OUT/.tmp/ and moved into place by the job's
+last step once everything else is written (pipeline.transforms.commit); manifest.json is written last, so
+a directory without it is an incomplete run. Everything that can be checked (config, Beam options,
+runner, inputs outside the output, no foreign files in the way: pipeline.preflight,
+pipeline.output_safety) is checked before the output is touched; a run then deletes only OUT/.tmp/, and
+the previous dataset stays readable until the commit step replaces it. The driver reads report.json when
+the job is done.
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline.accounting import sum_pairs
 from pipeline.config import ConfigError, PipelineConfig
+from pipeline.output_safety import check_output, clear_staging
+from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
@@ -48,8 +53,6 @@ from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
 
 LOG = logging.getLogger("tokenmill")
-OUTPUT_ENTRIES = ("manifest.json", "report.json", "report.html", "tokenizer.json", "train", "validation",
-                  "curated", "rejects", "errors", ".tmp")
 # Runners that run in this process without downloading anything. Beam's "DirectRunner" would first try
 # to download and start the Prism runner, so it is served by the FnApiRunner it falls back to anyway.
 IN_PROCESS_RUNNERS = (None, "DirectRunner", "direct", "FnApiRunner")
@@ -158,11 +161,8 @@ def mixing_requested(cfg: PipelineConfig) -> bool:
 
 
 def _clear_previous_output(paths: RunPaths) -> None:
-    # The manifest goes first: from here on the directory reads as incomplete.
-    for entry in OUTPUT_ENTRIES:
-        target = paths.final(entry)
-        if FileSystems.exists(target):
-            FileSystems.delete([target])
+    # Only the staging area: the previous dataset's files go in the commit step (pipeline.output_safety).
+    clear_staging(paths.output)
 
 
 def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
@@ -177,12 +177,14 @@ def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
         raise ConfigError(f"tokenizer.path: cannot load {cfg.tokenizer.path}: {e}") from None
 
     paths = RunPaths(cfg.output)
+    check_beam_options(beam_args)
     options = pipeline_options(beam_args, workers)
     if options.view_as(TestOptions).dry_run:
         return _dry_run(cfg, paths, options, tokenizer.dtype.name, started)
+    p = _new_pipeline(options)  # an unknown runner is refused here, before the output is touched
+    check_output(cfg)
     _clear_previous_output(paths)
     LOG.info("running %d source(s) into %s", len(cfg.sources), cfg.output)
-    p = _new_pipeline(options)
     build_pipeline(p, cfg, paths, tokenizer.dtype.name, started)
     try:
         with _progress(paths, options):

@@ -76,8 +76,9 @@ class SpillPaths:
         return join(self.tmp, "progress")
 
     def output(self, rel: str) -> str:
-        """A side output (rejects, errors, curated parquet) before the commit moves it to OUT/rel."""
-        return join(self.tmp, "out", rel)
+        """A side output (rejects, errors, curated parquet) staged where the commit moves it from: OUT/.tmp/rel
+        goes to OUT/rel (pipeline.output_safety)."""
+        return join(self.tmp, rel)
 
 
 class RecordWriter:

@@ -1,7 +1,8 @@
 """A bounded local cache of remote shards (`gs://`, `s3://`, any fsspec URL). Torch-free.
 
 Files are named by their xxh64, so a cached file is never stale, and are verified while they
-download. Writes go to a temporary name and are renamed into place, so processes sharing the cache
+download. The name comes from the manifest, so it must be 16 hex digits and the file must land inside
+the cache folder; anything else is refused. Writes go to a temporary name and are renamed into place, so processes sharing the cache
 (ranks, DataLoader workers) may race on the same shard harmlessly. After each download the least
 recently used files are deleted until the cache fits `max_bytes`; the file just fetched is never
 deleted, so disk use is bounded by max(max_bytes, largest shard) plus the downloads in flight.
@@ -14,6 +15,7 @@ import uuid
 
 import xxhash
 
+from pipeline.dataset_paths import XXH64_HEX, UnsafePath, check_local_inside
 from trainer.manifest import DatasetError, ShardInfo
 
 
@@ -25,7 +27,12 @@ class ShardCache:
         os.makedirs(cache_dir, exist_ok=True)
 
     def _path(self, info: ShardInfo) -> str:
-        return os.path.join(self.cache_dir, f"{info.xxh64}.arrow")
+        if not isinstance(info.xxh64, str) or not XXH64_HEX.match(info.xxh64):
+            raise DatasetError(f"shard {info.path}: xxh64 {info.xxh64!r} is not 16 hex digits; not a cache file name")
+        try:
+            return check_local_inside(self.cache_dir, os.path.join(self.cache_dir, f"{info.xxh64}.arrow"), "cache file")
+        except UnsafePath as e:
+            raise DatasetError(f"shard {info.path}: {e}") from None
 
     def fetch(self, url: str, info: ShardInfo) -> str:
         """A local path holding the shard at `url`, downloading it when it is not cached."""

@@ -1,6 +1,7 @@
 """Checkpoints in OUT/checkpoints/step-00000100.pt, written atomically: a file is saved under a
 temporary name, flushed to disk and renamed, so a run killed mid-save leaves the previous checkpoint
-as the latest. A checkpoint holds the model, the optimizer, the step (the LR schedule is a pure
+as the latest. A checkpoint damaged afterwards (a disk fault, a truncated copy) is skipped with a
+warning in favour of the newest one that loads (`load_latest_intact`). A checkpoint holds the model, the optimizer, the step (the LR schedule is a pure
 function of it), the data state (positions consumed), every rank's RNG state and the config.
 """
 from __future__ import annotations
@@ -12,7 +13,10 @@ import re
 import numpy as np
 import torch
 
+from trainer.errors import TrainingError
+
 CHECKPOINT_DIR = "checkpoints"
+REQUIRED_KEYS = frozenset({"step", "model", "optimizer", "rng", "config", "data"})
 _NAME = re.compile(r"^step-(\d{8})\.pt$")
 
 
@@ -63,6 +67,30 @@ def save_checkpoint(out_dir: str, step: int, state: dict, keep: int) -> str:
 def load_checkpoint(path: str) -> dict:
     # weights_only: a checkpoint is plain tensors, numbers, strings and containers (see rng_state).
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_latest_intact(out_dir: str, warn, required: frozenset = REQUIRED_KEYS) -> tuple[str, dict] | None:
+    """(path, state) of the newest checkpoint that loads and holds the `required` keys, or None when
+    there is no checkpoint. Each newer one that does not load is named through `warn`; when none loads,
+    TrainingError names them (training does not silently start again from scratch)."""
+    broken = []
+    for _, path in reversed(list_checkpoints(out_dir)):
+        try:
+            state = load_checkpoint(path)
+            missing = sorted(required - state.keys()) if isinstance(state, dict) else ["(not a mapping)"]
+            if missing:
+                raise ValueError(f"missing {', '.join(missing)}")
+        except Exception as e:  # noqa: BLE001 - whatever torch.load raises, the file is unusable
+            broken.append(path)
+            warn(f"checkpoint {path} is unreadable ({type(e).__name__}: {str(e)[:200]}); "
+                 "falling back to the previous one")
+            continue
+        return path, state
+    if broken:
+        raise TrainingError(f"no checkpoint in {os.path.join(out_dir, CHECKPOINT_DIR)} can be loaded "
+                            f"({len(broken)} unreadable: {', '.join(os.path.basename(b) for b in broken)}); "
+                            "move them away to train from scratch")
+    return None
 
 
 def rng_state() -> dict:

@@ -9,6 +9,7 @@ import traceback
 
 from pipeline.config import ConfigError
 from trainer.config import load_train_config
+from trainer.errors import TrainingError
 from trainer.manifest import DatasetError
 
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tokenmill train: interrupted", file=sys.stderr)
         return 1
-    except DatasetError as e:  # a corrupt shard found while training: the message names it
+    except (DatasetError, TrainingError) as e:  # a corrupt shard or checkpoint: the message names it
         print(f"tokenmill train: failed: {e}", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - the CLI's promise is exit code 1 with a message

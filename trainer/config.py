@@ -11,12 +11,15 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.config import ConfigError, format_validation_error, read_yaml_config, resolve_input_path
+from pipeline.config import MAX_SEQ_LEN, ConfigError, format_validation_error, read_yaml_config, resolve_input_path
 from pipeline.overrides import apply_overrides
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    """Unknown keys and values of the wrong type (`batch_size: true`, `max_steps: "8"`) are errors; an
+    integer is accepted where a float is expected."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
 
 
 class ModelConfig(_Strict):
@@ -70,7 +73,7 @@ class TrainConfig(_Strict):
     verify_checksums: bool = True  # xxh64 of every local shard at start, split between ranks
     cache_dir: Optional[str] = None  # for remote datasets; default ~/.cache/tokenmill/shards
     cache_max_gb: float = Field(default=50.0, gt=0)
-    seq_len: Optional[int] = Field(default=None, ge=1)  # when set, the dataset's seq_len must equal it
+    seq_len: Optional[int] = Field(default=None, ge=1, le=MAX_SEQ_LEN)  # when set, the dataset's seq_len must equal it
     tokenizer: Optional[str] = None  # a tokenizer.json whose sha256 the dataset's manifest must carry
     peak_tflops: Optional[float] = Field(default=None, gt=0)  # for MFU; default: GPU table or CPU matmul probe
     plot: bool = True  # loss.png at the end

@@ -2,7 +2,9 @@
 
 Torch-free: the trainer's data loader, the benchmarks and tests use it alike. A dataset is a local
 folder or any fsspec URL (`gs://`, `s3://`, `memory://`); shard paths in the manifest are relative
-to it. Every problem is a `DatasetError` (a `ValueError`) naming the dataset, shard or field.
+to it and must stay inside it (no `..`, no absolute path, no symlink leading out), and a shard's xxh64
+(a cache file name for remote shards) must be 16 hex digits. Every problem is a `DatasetError` (a
+`ValueError`) naming the dataset, shard or field.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import posixpath
 from dataclasses import dataclass
 
 import xxhash
+
+from pipeline.config import MAX_SEQ_LEN
+from pipeline.dataset_paths import XXH64_HEX, UnsafePath, check_local_inside, relative_path_problem
 
 FORMAT = "tokenmill.shards/1"
 DTYPES = ("uint16", "uint32")
@@ -53,7 +58,14 @@ class Manifest:
         return sum(s.rows for s in self.shards(split))
 
     def shard_location(self, shard: ShardInfo) -> str:
-        return join(self.root, shard.path)
+        """Where the shard is; a local one must lie inside the dataset folder once symlinks are followed."""
+        location = join(self.root, shard.path)
+        if is_remote(self.root):
+            return location
+        try:
+            return check_local_inside(self.root, location, f"shard {shard.path}:")
+        except UnsafePath as e:
+            raise DatasetError(str(e)) from None
 
 
 def is_remote(path: str) -> bool:
@@ -100,6 +112,10 @@ def _parse_split(name: str, obj, where: str) -> tuple[ShardInfo, ...]:
         )
         if shard.rows < 0 or shard.tokens < 0:
             raise DatasetError(f"{at}: negative rows or tokens")
+        if relative_path_problem(shard.path):
+            raise DatasetError(f"{at}: path {shard.path!r} {relative_path_problem(shard.path)}")
+        if not XXH64_HEX.match(shard.xxh64):
+            raise DatasetError(f"{at}: xxh64 must be 16 lowercase hex digits, got {shard.xxh64!r}")
         shards.append(shard)
     rows = obj.get("rows")
     if rows is not None and rows != sum(s.rows for s in shards):
@@ -125,8 +141,8 @@ def read_manifest(root: str) -> Manifest:
     if raw.get("format") != FORMAT:
         raise DatasetError(f"{where}: format is {raw.get('format')!r}, this trainer reads {FORMAT!r}")
     seq_len = _field(raw, "seq_len", int, where)
-    if seq_len < 1:
-        raise DatasetError(f"{where}: seq_len must be >= 1, got {seq_len}")
+    if not 1 <= seq_len <= MAX_SEQ_LEN:
+        raise DatasetError(f"{where}: seq_len must be from 1 to {MAX_SEQ_LEN:,}, got {seq_len}")
     dtype = _field(raw, "dtype", str, where)
     if dtype not in DTYPES:
         raise DatasetError(f"{where}: dtype must be one of {DTYPES}, got {dtype!r}")

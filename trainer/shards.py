@@ -71,7 +71,10 @@ class ShardReader:
 
 def verify_shard(local_path: str, info: ShardInfo, manifest: Manifest) -> None:
     """Checksum and layout of one shard against its manifest entry; raises DatasetError naming it."""
-    digest = file_xxh64(local_path)
+    try:
+        digest = file_xxh64(local_path)
+    except FileNotFoundError:
+        raise DatasetError(f"shard {info.path}: missing (no file at {local_path})") from None
     if digest != info.xxh64:
         raise DatasetError(f"shard {info.path}: xxh64 is {digest}, the manifest says {info.xxh64} (corrupt or replaced)")
     ShardReader(local_path, info, manifest).close()

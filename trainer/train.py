@@ -9,6 +9,7 @@ import contextlib
 import math
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -126,11 +127,11 @@ class Trainer:
             ckpt.remove_partial_saves(cfg.out_dir)
 
     def _resume(self) -> None:
-        path = ckpt.latest_checkpoint(self.cfg.out_dir)
         self.rng = None  # applied right before the first step: set-up code may draw random numbers
-        if path is None:
+        found = ckpt.load_latest_intact(self.cfg.out_dir, warn=lambda m: self.log(f"warning: {m}", file=sys.stderr))
+        if found is None:
             return
-        state = ckpt.load_checkpoint(path)
+        path, state = found
         check_resumable(state, self.cfg, self.manifest, path)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])

@@ -83,14 +83,32 @@ def plan_splits(source: str, fmt: str, path: str, rel_path: str, size: int, open
 
 
 def read_split(split: FileSplit, fields: RecordFields, open_file: OpenFile) -> Iterator[Record]:
-    if split.format == "jsonl":
+    """Every record of the split. Readers report damage inside a file themselves, where they know the
+    position; a file that cannot be read at all (permissions, gone since it was listed) is one ReadError
+    here, so no file ends the job."""
+    return _unless_unreadable(_reader(split.format)(split, fields, open_file), split)
+
+
+def _unless_unreadable(records: Iterator[Record], split: FileSplit) -> Iterator[Record]:
+    yielded = 0
+    try:
+        for record in records:
+            yield record
+            yielded += 1
+    except OSError as e:
+        after = f" after {yielded:,} record(s) of this split" if yielded else ""
+        yield ReadError(split.source, split.path, split.start, f"file unreadable{after}: {type(e).__name__}: {e}")
+
+
+def _reader(fmt: str):
+    if fmt == "jsonl":
         from pipeline.readers.jsonl import read_jsonl as reader
-    elif split.format == "parquet":
+    elif fmt == "parquet":
         from pipeline.readers.parquet import read_parquet as reader
-    elif split.format == "text":
+    elif fmt == "text":
         from pipeline.readers.text import read_text as reader
-    elif split.format == "warc":
+    elif fmt == "warc":
         from pipeline.readers.warc import read_warc as reader
     else:
-        raise ValueError(f"unknown format {split.format!r}")
-    return reader(split, fields, open_file)
+        raise ValueError(f"unknown format {fmt!r}")
+    return reader

@@ -1,5 +1,6 @@
-"""CommitRun: the job's last step. Once every shard, count and side output is written, it builds the
-report and the manifest, moves the shards out of OUT/.tmp/ and writes manifest.json last.
+"""CommitRun: the job's last step. Once every shard, count and side output is written to OUT/.tmp/, it
+builds the report and the manifest, retires the previous run's files (pipeline.output_safety), moves the
+new ones out of OUT/.tmp/, records them in OUT/.tokenmill-files.json and writes manifest.json last.
 
 The commit runs inside the job rather than in the driver after it, so a job whose driver is gone (a
 Dataflow Flex Template, whose launcher exits once the job is submitted; a detached Flink submission)
@@ -7,8 +8,9 @@ still ends with a committed dataset; the driver only reads report.json afterward
 worker, with small inputs (one count per (kind, source, stage, reason), one stat per shard), and it is
 idempotent: a runner that retries it after a partial commit finishes the same commit.
 
-A run that must not be committed (too many unreadable records, a broken accounting identity) writes
-report.json with its `failed` problems and raises CommitRefused, which fails the job.
+A run that must not be committed (too many unreadable records, a train split without a complete row,
+a broken accounting identity) writes OUT/.tmp/report.json with its `failed` problems and raises
+CommitRefused, which fails the job; the previous dataset in OUT is left as it was.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.accounting import build_source_report, error_fraction_problems, totals
 from pipeline.config import PipelineConfig
-from pipeline.manifest import build_manifest
+from pipeline.manifest import build_manifest, empty_train_problem
+from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
 from pipeline.transforms.fileio import join, read_bytes, write_bytes, write_json
 
@@ -45,26 +48,22 @@ class RunPaths:
         return join(self.output, rel)
 
 
-def _move_shards(paths: RunPaths, shard_stats: list[dict]) -> None:
-    for folder in sorted({s["path"].split("/")[0] for s in shard_stats}):
+def _move_staged(paths: RunPaths, names: list[str]) -> None:
+    """Moves OUT/.tmp/<name> to OUT/<name> for every name (`train/shard-00000-of-00008.arrow`)."""
+    for folder in sorted({name.split("/")[0] for name in names if "/" in name}):
         if not FileSystems.exists(paths.final(folder)):
             FileSystems.mkdirs(paths.final(folder))  # needed locally; a no-op on object stores
-    # Only what is still in .tmp: a retried commit skips the shards a first attempt already moved.
-    pending = [s["path"] for s in shard_stats if FileSystems.exists(paths.tmp_file(s["path"]))]
+    # Only what is still in .tmp: a retried commit skips the files a first attempt already moved.
+    pending = [name for name in names if FileSystems.exists(paths.tmp_file(name))]
     if pending:
         FileSystems.rename([paths.tmp_file(p) for p in pending], [paths.final(p) for p in pending])
 
 
-def _move_side_outputs(paths: RunPaths, written: list[str]) -> None:
-    """Rejects, errors and curated files the passes wrote under OUT/.tmp/out/ go to OUT/ (a retried commit
-    skips those already moved)."""
-    written = sorted(set(written or []))
-    for folder in sorted({rel.split("/")[0] for rel in written}):
-        if not FileSystems.exists(paths.final(folder)):
-            FileSystems.mkdirs(paths.final(folder))
-    pending = [rel for rel in written if FileSystems.exists(paths.tmp_file(join("out", rel)))]
-    if pending:
-        FileSystems.rename([paths.tmp_file(join("out", rel)) for rel in pending], [paths.final(rel) for rel in pending])
+def _refuse(paths: RunPaths, report: dict, message: str):
+    """Writes the failed run's report next to its staged files and raises CommitRefused."""
+    write_json(paths.tmp_file("report.json"), report)
+    raise CommitRefused(f"{message}\n(this run's report and unreadable records: {paths.tmp}/report.json, "
+                        f"{paths.tmp}/errors/; the output's previous content, if any, is unchanged)")
 
 
 def _write_html_report(paths: RunPaths, report: dict) -> None:
@@ -83,22 +82,28 @@ def shuffle_report(shuffle: list, input_bytes: int) -> dict:
 
 
 def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float, written: list[str] | None = None, shuffle: dict | None = None) -> dict:
-    """Report, shards, tokenizer copy, manifest (last). Returns the report; raises CommitRefused."""
+               started: float, written: list[str] = (), shuffle: dict | None = None) -> dict:
+    """Report, shards and side outputs (`written`: their names under OUT/.tmp/), tokenizer copy, file list,
+    manifest (last). Returns the report; raises CommitRefused."""
     paths = RunPaths(cfg.output)
     sources = build_source_report([(tuple(k), tuple(v)) for k, v in counts], [s.name for s in cfg.sources])
+    failed = {"sources": sources, "totals": totals(sources)}
     problems = error_fraction_problems(sources, cfg.max_error_fraction)
     if problems:
-        write_json(paths.final("report.json"), {"sources": sources, "totals": totals(sources), "failed": problems})
-        raise CommitRefused("too many unreadable records:\n  " + "\n  ".join(problems))
+        _refuse(paths, failed | {"failed": problems}, "too many unreadable records:\n  " + "\n  ".join(problems))
     if not all(s["identity_holds"] for s in sources.values()):
         raise CommitRefused(f"accounting identity broken (a bug): {sources}")
+    empty = empty_train_problem(shard_stats, cfg.seq_len)
+    if empty:
+        _refuse(paths, failed | {"failed": [empty]}, empty)
 
     tokenizer_json = read_bytes(cfg.tokenizer.path)
     tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
     shard_stats = sorted(shard_stats, key=lambda s: s["path"])
-    _move_shards(paths, shard_stats)
-    _move_side_outputs(paths, written)
+    staged = sorted({n for n in map(staged_name, written) if n} | {s["path"] for s in shard_stats})
+    run_files = set(staged) | set(FIXED_FILES)
+    retire_previous_run(cfg.output, run_files)
+    _move_staged(paths, staged)
     write_bytes(paths.final("tokenizer.json"), tokenizer_json)
     manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, mix_table)
     report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
@@ -108,6 +113,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
         "config": cfg.model_dump(mode="json")}
     write_json(paths.final("report.json"), report)
     _write_html_report(paths, report)
+    write_file_list(cfg.output, run_files)
     write_json(paths.final("manifest.json"), manifest)  # last: the commit point
     if FileSystems.exists(paths.tmp):
         FileSystems.delete([paths.tmp])
@@ -115,9 +121,9 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
 
 
 def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, cfg, started):
-    # `written`: the side outputs' names under OUT/.tmp/out/, moved into place before the manifest.
+    # `written`: the side outputs' names under OUT/.tmp/, moved into place before the manifest.
     shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
-    commit_run(cfg, counts, shard_stats, mix_table, started, written, shuffled)
+    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled)
     return cfg.output
 
 

@@ -66,7 +66,7 @@ def test_too_many_unreadable_records_refuse_the_commit(tmp_path):
     with pytest.raises(CommitRefused, match=r"'web': 1 of 4 records unreadable"):
         commit_run(cfg, counts, [shard_stat(p, 1) for p in SHARDS], None, started=0)
     assert not (out / "manifest.json").exists() and not (out / "train").exists()
-    assert json.loads((out / "report.json").read_text())["failed"]
+    assert json.loads((out / ".tmp" / "report.json").read_text())["failed"]  # the output itself is left as it was
 
 
 def test_commit_run_waits_for_every_input_and_runs_once(tmp_path, beam_pipeline):

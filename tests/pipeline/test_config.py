@@ -38,11 +38,25 @@ def test_minimal_config_gets_defaults_and_resolves_paths_against_the_config_fold
     ("seq_len=[1, 2]", "seq_len"),
     ("sources=[]", "sources"),
     ("dedup.near={threshold: 2}", "dedup.near"),
+    # strict types: a boolean or a quoted number is not a number, and seq_len has a documented maximum
+    ("seq_len=true", "seq_len"),
+    ("seq_len='512'", "seq_len"),
+    ("seq_len=1048577", "seq_len"),
+    ("shards.validation=true", "shards.validation"),
+    ("max_error_fraction=true", "max_error_fraction"),
+    ("write_curated=1", "write_curated"),
 ])
 def test_bad_values_name_the_key(override, key):
     with pytest.raises(ConfigError) as e:
         build(BASE, override)
     assert key in str(e.value)
+
+
+def test_the_largest_seq_len_and_yaml_1_2_floats_are_accepted():
+    from pipeline.config import MAX_SEQ_LEN
+
+    cfg = build(BASE, f"seq_len={MAX_SEQ_LEN}", "sources.0.weight=1e-1")
+    assert cfg.seq_len == 1_048_576 and cfg.sources[0].weight == 0.1
 
 
 def test_missing_required_key_is_named():

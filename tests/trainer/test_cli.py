@@ -98,3 +98,40 @@ def test_killed_and_terminated_processes_resume_to_the_same_losses(train_raw, tm
     got = [(r["step"], r["loss"], r.get("val_loss")) for r in read_metrics(metrics)]
     want = [(r["step"], r["loss"], r.get("val_loss")) for r in read_metrics(os.path.join(straight.out_dir, "metrics.jsonl"))]
     assert got == want
+
+
+def test_a_missing_shard_exits_1_naming_it_without_a_traceback(train_raw, dataset_copy, tmp_path, capsys):
+    shard = read_manifest(dataset_copy).shards("train")[1].path
+    os.remove(os.path.join(dataset_copy, shard))
+    assert main([_write(tmp_path, train_raw(data=dataset_copy))]) == 1
+    err = capsys.readouterr().err
+    assert f"shard {shard}: missing" in err and "Traceback" not in err
+
+
+def test_a_corrupt_latest_checkpoint_falls_back_to_the_previous_one(train_raw, tmp_path, capsys):
+    raw = train_raw(max_steps=8, checkpoint_every=2, eval_every=4, out_dir=str(tmp_path / "run"))
+    straight = build_train_config({**raw, "out_dir": str(tmp_path / "straight")})
+    train(straight)
+    train(build_train_config(raw), stop_after=5)  # checkpoints at steps 2 and 4
+    (step4,) = [p for s, p in list_checkpoints(raw["out_dir"]) if s == 4]
+    with open(step4, "r+b") as f:
+        f.truncate(os.path.getsize(step4) // 2)
+    capsys.readouterr()
+    assert main([_write(tmp_path, raw)]) == 0
+    captured = capsys.readouterr()
+    assert "step-00000004.pt is unreadable" in captured.err and "falling back" in captured.err
+    assert "resuming from" in captured.out and "step-00000002.pt at step 2" in captured.out
+    got = {r["step"]: r["loss"] for r in read_metrics(os.path.join(raw["out_dir"], "metrics.jsonl"))}
+    want = {r["step"]: r["loss"] for r in read_metrics(os.path.join(straight.out_dir, "metrics.jsonl"))}
+    assert got[8] == want[8]
+
+
+def test_no_loadable_checkpoint_exits_1_naming_them(train_raw, tmp_path, capsys):
+    raw = train_raw(max_steps=8, checkpoint_every=2, out_dir=str(tmp_path / "run"))
+    train(build_train_config(raw), stop_after=3)  # a checkpoint at step 2
+    for _, path in list_checkpoints(raw["out_dir"]):
+        with open(path, "wb") as f:
+            f.write(b"not a checkpoint")
+    assert main([_write(tmp_path, raw)]) == 1
+    err = capsys.readouterr().err
+    assert "no checkpoint" in err and "step-00000002.pt" in err and "Traceback" not in err

@@ -24,6 +24,9 @@ def test_a_valid_config_with_defaults(train_raw):
     ({"model": {"n_layer": 2, "n_head": 3, "n_embd": 32}}, "model: Value error, n_embd .32. must be a multiple"),
     ({"model": {"n_layer": 2, "n_head": 4, "n_embd": 32, "n_kv_head": 3}}, "must be a multiple of n_kv_head"),
     ({"data": "/nonexistent/dataset"}, "data: no dataset folder at /nonexistent/dataset"),
+    ({"batch_size": True}, "batch_size: Input should be a valid integer"),
+    ({"max_steps": "8"}, "max_steps: Input should be a valid integer"),
+    ({"seq_len": 1 << 21}, "seq_len: Input should be less than or equal to 1048576"),
 ])
 def test_mistakes_name_the_key(train_raw, override, message):
     with pytest.raises(ConfigError, match=message):

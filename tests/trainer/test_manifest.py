@@ -41,11 +41,26 @@ def test_missing_manifest_means_an_unfinished_run(dataset_copy):
     (lambda m: m["splits"]["train"]["shards"][1].pop("xxh64"), r"splits.train.shards.1: missing field 'xxh64'"),
     (lambda m: m["splits"]["train"].update(rows=1), "rows is 1 but its shards hold"),
     (lambda m: m["splits"].pop("train"), "no 'train'"),
+    # fields that become file names must stay inside the dataset (and the cache)
+    (lambda m: m["splits"]["train"]["shards"][0].update(path="../../../etc/hostname"), "must not have .* '..'"),
+    (lambda m: m["splits"]["train"]["shards"][0].update(path="/etc/hostname"), "must be relative"),
+    (lambda m: m["splits"]["train"]["shards"][0].update(xxh64="../../evil"), "xxh64 must be 16 lowercase hex"),
+    (lambda m: m.update(seq_len=1 << 40), "seq_len must be from 1 to"),
 ])
 def test_malformed_manifests_name_the_field(dataset_copy, edit, message):
     _edit_manifest(dataset_copy, edit)
     with pytest.raises(DatasetError, match=message):
         read_manifest(dataset_copy)
+
+
+def test_a_shard_symlinked_outside_the_dataset_is_refused(dataset_copy, tmp_path):
+    m = read_manifest(dataset_copy)
+    shard = m.shards("train")[0]
+    outside = tmp_path / "elsewhere.arrow"
+    os.replace(os.path.join(dataset_copy, shard.path), outside)
+    os.symlink(outside, os.path.join(dataset_copy, shard.path))
+    with pytest.raises(DatasetError, match="outside"):
+        SplitReader(m, "train").reader(0)
 
 
 def test_seq_len_and_tokenizer_mismatch_are_refused(dataset_dir):
