@@ -16,8 +16,13 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def extract_main_text(html: bytes) -> str:
+    """The page's main text. trafilatura's `deduplicate` drops text segments it has seen before in this
+    process (a module-level cache): cleared first, so a page's text depends on the page alone, not on
+    which pages the same worker extracted before it (datatrove keeps the cache across documents)."""
     import trafilatura
+    from trafilatura.deduplication import LRU_TEST
 
+    LRU_TEST.clear()
     return trafilatura.extract(html, favor_precision=True, include_comments=False, deduplicate=True) or ""
 
 

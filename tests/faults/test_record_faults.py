@@ -102,7 +102,7 @@ def test_a_file_that_cannot_be_opened_is_one_unreadable_record(ws, monkeypatch):
     ws.write_input("good.jsonl", jsonl_bytes(GOOD))
     locked = ws.write_input("f.jsonl", jsonl_bytes(EXTRA[:3]))
     if os.geteuid() == 0:  # root reads a file whatever its mode: refuse it the way the OS would
-        import pipeline.transforms.read as read_module
+        import pipeline.transforms.scan as read_module
 
         real_open = read_module.open_raw
 

@@ -161,13 +161,16 @@ def test_rescaled_and_temperature_mixes(corpus, tokens, tmp_path):
     assert max(row["target_fraction"] for row in tempered.values()) < max(natural.values())  # flatter
 
 
-def test_a_mix_over_no_documents_has_a_zero_row_per_source(corpus, tmp_path):
+def test_a_mix_over_no_documents_is_refused_with_a_zero_row_per_source(corpus, tmp_path):
     empty = [Document(d.id, d.source, "   ") for d in corpus[::100]]  # every one rejected as empty
     assert {d.source for d in empty} == set(SAMPLE)
-    run = mix_run(empty, tmp_path, "empty", 3, temperature=2.0)
-    assert set(run.report["mix"]) == set(SAMPLE)
-    assert all(row["tokens_sampled"] == 0 and row["documents"] == 0 for row in run.report["mix"].values())
-    assert run.kept == {}
+    with pytest.raises(RunFailed, match="the train split holds no row: no document reached it"):
+        mix_run(empty, tmp_path, "empty", 3, temperature=2.0)
+    out = tmp_path / "empty-out"
+    assert not (out / "manifest.json").exists()
+    refused = json.loads((out / ".tmp" / "report.json").read_text())  # the refused run's report
+    assert set(refused["sources"]) == set(SAMPLE)
+    assert all(s["kept"] == 0 and s["rejected"] == s["read"] > 0 for s in refused["sources"].values())
 
 
 def test_a_shortfall_fails_the_run_naming_the_source(corpus, tmp_path):

@@ -56,7 +56,7 @@ def test_reading_splits_docs_errors_and_empty_texts_and_counts_every_outcome(tmp
         f.write(json.dumps({"id": "b", "text": "beta"}) + "\n")
         f.write(json.dumps({"id": "c", "text": "Beta"}) + "\n")  # an exact duplicate of b
     cfg = build_config({
-        "output": str(tmp_path / "out"), "seq_len": 16, "tokenizer": {"path": TOKENIZER_JSON},
+        "output": str(tmp_path / "out"), "seq_len": 1, "tokenizer": {"path": TOKENIZER_JSON},
         "validation_fraction": 0.0, "shards": {"train": 1, "validation": 1}, "max_error_fraction": 0.5,
         "dedup": {"exact": True},
         # the same file named twice (a glob and its path) is read once

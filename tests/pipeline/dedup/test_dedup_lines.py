@@ -53,7 +53,7 @@ def test_distinct_frequent_lines_are_counted(tmp_path):
     """DedupLines counted each frequent line once in dedup_lines/distinct_lines_removed; _DecideFrequentFn
     declares that counter but never increments it."""
     docs = [Document(f"d{i}", "s", f"menu\nfooter\nbody {i}") for i in range(4)]
-    run = run_documents(docs, tmp_path, dedup={"lines": {"max_occurrences": 3}})
+    run = run_documents(docs, tmp_path, dedup={"lines": {"max_occurrences": 3}}, seq_len=1)
     assert run.report["sources"]["s"]["lines_removed"] == 8
     assert run.counters.get("dedup_lines/distinct_lines_removed") == 2
 
