@@ -189,3 +189,27 @@ def test_shards_load_with_hugging_face_datasets(built):
     files = [str(tmp / "out" / s["path"]) for s in m["splits"]["train"]["shards"]]
     ds = datasets.load_dataset("arrow", data_files=files, split="train", cache_dir=str(tmp / "hf-cache"))
     assert len(ds) == m["splits"]["train"]["rows"] and len(ds[0]["input_ids"]) == 257
+
+
+def _jsonl_records(folder):
+    for path in folder.glob("*/*.jsonl.gz"):
+        for line in gzip.open(path, "rt", encoding="utf-8"):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if "text" in record:
+                yield record
+
+
+def test_only_decisions_and_counts_cross_the_shuffles_and_every_pass_is_timed(built):
+    tmp, _, cfg = built
+    report = json.load(open(tmp / "out" / "report.json"))
+    shuffle = report["shuffle"]
+    text_bytes = sum(len(d["text"].encode()) for d in _jsonl_records(tmp / "data"))
+    assert shuffle["total"] == sum(v for k, v in shuffle.items() if k not in ("total", "input_bytes", "per_input_byte"))
+    # documents and tokens never cross: what does is a small fraction of the text (well under 0.15 per byte)
+    assert shuffle["total"] < 0.02 * text_bytes and shuffle["per_input_byte"] < 0.15
+    assert {"read", "curate", "tokenize", "route", "write_shards"} <= set(report["cpu_seconds"])
+    assert report["cpu_seconds"]["tokenize"] > 0
+    assert not (tmp / "out" / ".tmp").exists()  # the spilled documents, tokens and keys are gone after the commit
