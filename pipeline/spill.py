@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.transforms.fileio import join
+from pipeline.transforms.fileio import join, open_raw
 
 BATCH = 512  # records per pickled batch in a record stream
 _MAGIC = b"TMBKT1\0\0"
@@ -34,10 +34,6 @@ _MAGIC = b"TMBKT1\0\0"
 
 def _create(path: str):
     return FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED)
-
-
-def _open(path: str):
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 class SpillPaths:
@@ -60,6 +56,10 @@ class SpillPaths:
 
     def keys(self, stage: str, split: int) -> str:
         return join(self.tmp, "keys", stage, f"{split:05d}.bkt")
+
+    def key_bucket(self, stage: str, bucket: int, splits: int) -> list:
+        """One bucket of every split's key file for `stage`, unpickled, in split order."""
+        return [read_pickled_bucket(self.keys(stage, split), bucket) for split in range(splits)]
 
     def signatures(self, split: int) -> str:
         return join(self.tmp, "keys", "signatures", f"{split:05d}.bin")
@@ -118,7 +118,7 @@ def read_records(path: str, on_progress: Optional[Callable[[float], None]] = Non
     """The records of a RecordWriter file, in order, one batch in memory at a time. `on_progress` is called
     with the fraction of the file read after each batch."""
     size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes if on_progress else 0
-    with _open(path) as raw:
+    with open_raw(path) as raw:
         f = io.BufferedReader(raw, 1 << 20) if not isinstance(raw, io.BufferedReader) else raw
         while True:
             try:
@@ -154,7 +154,7 @@ def write_buckets(path: str, blocks: list[bytes]) -> int:
 
 def read_bucket(path: str, bucket: int) -> bytes:
     """The bytes of one bucket of a write_buckets file (a header read and one range read)."""
-    with _open(path) as f:
+    with open_raw(path) as f:
         head = f.read(len(_MAGIC) + 8)
         if head[: len(_MAGIC)] != _MAGIC:
             raise ValueError(f"{path}: not a tokenmill bucket file")

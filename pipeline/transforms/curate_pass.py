@@ -26,8 +26,7 @@ from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import SourceFilters
 from pipeline.transforms.dedup_lines import LINES
-from pipeline.transforms.progress import PassProgress, TimedDoFn
-from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
+from pipeline.transforms.split_pass import RejectSink, SplitPassFn, Tally, apply_split_pass
 
 BAND_ENTRY = np.dtype([("band", "<u4"), ("hash", "<u8"), ("row", "<u4")])
 
@@ -71,14 +70,15 @@ class _NearKeys:
                       [pickle.dumps(entries[which == b], protocol=pickle.HIGHEST_PROTOCOL) for b in range(self.buckets)])
 
 
-class _CurateSplitFn(TimedDoFn, beam.DoFn):
-    CPU_CLOCK = "curate"
+class _CurateSplitFn(SplitPassFn):
+    PASS, REJECTS = "curate", "curate"
+
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
-        self.cfg, self.spill = cfg, spill
+        super().__init__(cfg, spill)
         self.filters = SourceFilters({s.name: cfg.filters_for(s) for s in cfg.sources})
 
     def setup(self):
-        self.tokenizer = load_tokenizer(self.cfg.tokenizer)
+        super().setup()
         self.filters.setup()
         near = self.cfg.dedup.near
         self.params = LshParams.from_config(near) if near else None
@@ -86,22 +86,16 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         self.lines_removed = Metrics.counter("dedup_lines", "lines_removed")
         self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
         self.changed = Metrics.counter("dedup_lines", "documents_changed")
-        self.progress = None
 
-    def run(self, element, plan):
-        number, grouped = element
-        if self.progress is None:
-            self.progress = PassProgress("curate", plan.input_bytes, self.spill.progress)
+    def work(self, number, grouped, plan, tally, rejects, outputs):
         dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
         frequent = {key for _, key in grouped[LINES]}
-        tally = Tally()
-        rejects = RejectSink(self.spill, f"rejects/curate-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
         near = None
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
+        docs = read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1]))
         with RecordWriter(self.spill.curated(number)) as curated:
-            for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1]))):
+            for ordinal, doc in enumerate(docs):
                 self.progress.add(docs=1)
                 kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally)
                 if kept is None:
@@ -111,11 +105,7 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
                 curated.write(kept)
         if near is not None:
             near.close()
-        written = rejects.close()
-        self.progress.add(nbytes=grouped["split"][0][1])
-        yield from tally.events()
-        for rel in written:
-            yield beam.pvalue.TaggedOutput(WRITTEN, rel)
+        return []
 
     def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally):
         """The document as it leaves dedup and the filters, or None when a stage rejected it."""
@@ -149,6 +139,4 @@ class CurateSplits(beam.PTransform):
         self.cfg, self.spill, self.plan = cfg, spill, plan
 
     def expand(self, with_decisions):
-        out = with_decisions | "DedupAndFilter" >> beam.ParDo(
-            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN]}
+        return apply_split_pass(with_decisions, "DedupAndFilter", _CurateSplitFn(self.cfg, self.spill), self.plan)

@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_URL
 from pipeline.transforms.progress import TimedDoFn
-from pipeline.spill import SpillPaths, read_pickled_bucket
+from pipeline.spill import SpillPaths
 
 URL_DUPLICATE, EXACT_DUPLICATE = "url_duplicate", "exact_duplicate"
 
@@ -51,8 +51,8 @@ def exact_bucket(text_key: str, buckets: int) -> int:
 def _groups(spill: SpillPaths, stage: str, bucket: int, splits: int) -> dict:
     """key -> [(rank, split, ordinal, *rest)] over every split's entries in this bucket."""
     groups: dict = {}
-    for split in range(splits):
-        for key, rank, ordinal, *rest in read_pickled_bucket(spill.keys(stage, split), bucket):
+    for split, entries in enumerate(spill.key_bucket(stage, bucket, splits)):
+        for key, rank, ordinal, *rest in entries:
             groups.setdefault(key, []).append((rank, split, ordinal, *rest))
     return groups
 

@@ -21,7 +21,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.config import LineDedupConfig
 from pipeline.dedup.lines import line_counts
-from pipeline.spill import SpillPaths, read_bucket, read_records, write_buckets
+from pipeline.spill import SpillPaths, read_records, write_buckets
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 
 LINES = "lines"
@@ -117,7 +117,7 @@ class _DecideFrequentFn(TimedDoFn, beam.DoFn):
         self.frequent = Metrics.counter("dedup_lines", "distinct_lines_removed")
 
     def run(self, bucket, plan):
-        per_split = [pickle.loads(read_bucket(self.spill.keys(LINES, s), bucket)) for s in range(plan.splits)]
+        per_split = self.spill.key_bucket(LINES, bucket, plan.splits)
         distinct = set()
         for split, key in frequent_lines(per_split, self.max_occurrences):
             distinct.add(key)

@@ -14,7 +14,6 @@ signatures of its candidates; the graph only ever holds near-duplicate edges.
 """
 from __future__ import annotations
 
-import pickle
 
 import apache_beam as beam
 import numpy as np
@@ -25,7 +24,8 @@ from pipeline.dedup.lsh import LshParams, bucket_pairs
 from pipeline.dedup.minhash import from_compact
 from pipeline.document import STAGE_DEDUP_NEAR
 from pipeline.transforms.progress import TimedDoFn
-from pipeline.spill import SpillPaths, _open, read_bucket, read_records
+from pipeline.transforms.fileio import open_raw
+from pipeline.spill import SpillPaths, read_records
 from pipeline.transforms.components import ConnectedComponents
 
 NEAR_DUPLICATE = "near_duplicate"
@@ -46,7 +46,7 @@ class _SplitSignatures:
 
     def signatures(self, split: int, rows: np.ndarray) -> list[np.ndarray]:
         out = []
-        with _open(self.spill.signatures(split)) as f:
+        with open_raw(self.spill.signatures(split)) as f:
             for row in rows:
                 f.seek(int(row) * self.row_bytes)
                 out.append(from_compact(f.read(self.row_bytes)))
@@ -77,7 +77,7 @@ class _VerifyBucketFn(TimedDoFn, beam.DoFn):
         self.accepted = Metrics.counter("dedup_near", "verified_pairs")
 
     def run(self, bucket, plan):
-        per_split = [pickle.loads(read_bucket(self.spill.keys("bands", s), bucket)) for s in range(plan.splits)]
+        per_split = self.spill.key_bucket("bands", bucket, plan.splits)
         entries = np.concatenate(per_split) if per_split else np.empty(0)
         splits = np.concatenate([np.full(len(e), s, dtype=np.int64) for s, e in enumerate(per_split)]) if per_split else None
         store = _SplitSignatures(self.spill, self.params.num_perm)

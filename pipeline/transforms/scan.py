@@ -22,33 +22,27 @@ from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buck
 from pipeline.transforms.dedup_docs import exact_entry, url_entry
 from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.outputs import error_line
-from pipeline.transforms.progress import PassProgress, TimedDoFn
-from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
+from pipeline.transforms.split_pass import SplitPassFn, apply_split_pass
 
 DONE = "done"
 
 
-class _ScanSplitFn(TimedDoFn, beam.DoFn):
-    CPU_CLOCK = "read"
+class _ScanSplitFn(SplitPassFn):
+    PASS = REJECTS = "read"
+
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths):
-        self.cfg, self.spill = cfg, spill
+        super().__init__(cfg, spill)
         self.fields = {s.name: RecordFields(s.text_field, s.id_field, s.url_field) for s in cfg.sources}
 
     def setup(self):
-        self.tokenizer = load_tokenizer(self.cfg.tokenizer)
+        super().setup()
         self.read_ok = Metrics.counter("read", "documents")
         self.unreadable = Metrics.counter("read", "unreadable")
         self.without_url = Metrics.counter("dedup_url", "documents_without_url")
-        self.progress = None
 
-    def run(self, element, plan):
-        number, (split, nbytes) = element
-        if self.progress is None:
-            self.progress = PassProgress("read", plan.input_bytes, self.spill.progress)
+    def work(self, number, grouped, plan, tally, rejects, outputs):
+        split = grouped["split"][0][0]
         dedup = self.cfg.dedup
-        tally = Tally()
-        rejects = RejectSink(self.spill, f"rejects/read-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
         url_buckets = [[] for _ in range(plan.buckets)] if dedup.url else None
         exact_buckets = [[] for _ in range(plan.buckets)] if dedup.exact else None
         errors: list[str] = []
@@ -82,17 +76,14 @@ class _ScanSplitFn(TimedDoFn, beam.DoFn):
             write_buckets(self.spill.keys("url", number), pickled_buckets(url_buckets))
         if exact_buckets is not None:
             write_buckets(self.spill.keys("exact", number), pickled_buckets(exact_buckets))
-        written = rejects.close()
+        written = []
         if errors:
             rel = f"errors/errors-{number:05d}.jsonl"
             with FileSystems.create(self.spill.output(rel)) as f:
                 f.write(("\n".join(errors) + "\n").encode("utf-8"))
             written.append(rel)
-        self.progress.add(nbytes=nbytes)
-        yield from tally.events()
-        for rel in written:
-            yield beam.pvalue.TaggedOutput(WRITTEN, rel)
-        yield beam.pvalue.TaggedOutput(DONE, (number, docs.count))
+        outputs.append(beam.pvalue.TaggedOutput(DONE, (number, docs.count)))
+        return written
 
 
 class ScanSplits(beam.PTransform):
@@ -103,6 +94,5 @@ class ScanSplits(beam.PTransform):
         self.cfg, self.spill, self.plan = cfg, spill, plan
 
     def expand(self, splits):
-        out = splits | "ReadAndSpill" >> beam.ParDo(
-            _ScanSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, DONE, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], DONE: out[DONE]}
+        as_grouped = splits | "AsPassInput" >> beam.MapTuple(lambda number, split: (number, {"split": [split]}))
+        return apply_split_pass(as_grouped, "ReadAndSpill", _ScanSplitFn(self.cfg, self.spill), self.plan, DONE)

@@ -22,6 +22,7 @@ from pipeline.accounting import rejection_kind
 from pipeline.config import TokenizerConfig
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
+from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.fileio import read_bytes
 from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
 
@@ -96,6 +97,52 @@ class Tally:
         """((kind, source, stage, reason), (documents, size)) pairs: a pass's main output."""
         for key, (docs, size) in sorted(self.counts.items()):
             yield key, (docs, size)
+
+
+class SplitPassFn(TimedDoFn, beam.DoFn):
+    """Base of a per-split pass. A subclass names its pass (PASS: progress line, CPU clock; REJECTS: its
+    rejects file, rejects/REJECTS-SPLIT.parquet) and implements `work`, which reads the split's files and
+    writes the next ones, counting into `tally` and rejecting into `rejects`; it may add tagged outputs to
+    `outputs` and returns the names of any other side-output files it wrote. Every pass then sends on its counts
+    (main output) and the names of its side-output files (WRITTEN)."""
+
+    PASS = REJECTS = "pass"
+
+    def __init__(self, cfg, spill: SpillPaths):
+        self.cfg, self.spill = cfg, spill
+        self.CPU_CLOCK = self.PASS
+
+    def setup(self):
+        self.tokenizer = load_tokenizer(self.cfg.tokenizer)
+        self.progress = None
+
+    def run(self, element, plan):
+        number, grouped = element
+        if self.progress is None:
+            self.progress = PassProgress(self.PASS, plan.input_bytes, self.spill.progress)
+        split_bytes = grouped["split"][0][1]
+        tally = Tally()
+        rejects = RejectSink(self.spill, f"rejects/{self.REJECTS}-{number:05d}.parquet", self.tokenizer, tally,
+                             self.cfg.seed, self.cfg.rejects_text_fraction)
+        outputs: list = []
+        written = list(self.work(number, grouped, plan, tally, rejects, outputs) or [])
+        written = rejects.close() + written
+        self.progress.add(nbytes=split_bytes)
+        yield from tally.events()
+        for rel in written:
+            yield beam.pvalue.TaggedOutput(WRITTEN, rel)
+        yield from outputs
+
+    def work(self, number: int, grouped: dict, plan: SplitPlan, tally: Tally, rejects: "RejectSink",
+             outputs: list) -> list[str]:
+        """The pass's own work on one split; appends tagged outputs to `outputs`; returns side-output names."""
+        raise NotImplementedError
+
+
+def apply_split_pass(pcoll, label: str, fn: SplitPassFn, plan, *tags: str) -> dict:
+    """Runs a SplitPassFn over (split number, {"split": [...], ...}) elements: {"events", "written", *tags}."""
+    out = pcoll | label >> beam.ParDo(fn, beam.pvalue.AsSingleton(plan)).with_outputs(WRITTEN, *tags, main=EVENTS)
+    return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], **{tag: out[tag] for tag in tags}}
 
 
 class _PositionSink:

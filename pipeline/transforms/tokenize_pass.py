@@ -19,8 +19,7 @@ from pipeline.document import STAGE_DEDUP_NEAR, Rejection
 from pipeline.spill import SpillPaths, read_records, write_records
 from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
-from pipeline.transforms.progress import PassProgress, TimedDoFn
-from pipeline.transforms.split_pass import EVENTS, WRITTEN, ParquetSink, RejectSink, Tally, load_tokenizer
+from pipeline.transforms.split_pass import ParquetSink, SplitPassFn, apply_split_pass
 
 HISTOGRAMS = "histograms"
 
@@ -33,67 +32,87 @@ def sparse_histogram(hashes: list[int], sizes: list[int]):
     return used, np.bincount(inverse, minlength=len(used)), np.bincount(inverse, weights=sizes, minlength=len(used)).astype(np.int64)
 
 
-class _TokenizeSplitFn(TimedDoFn, beam.DoFn):
-    CPU_CLOCK = "tokenize"
+class _TokenFile:
+    """One split's token file and its index: documents encoded in batches, arrays written one after another."""
+
+    def __init__(self, path: str, tokenizer, seed: int, mixing: bool):
+        self.out = FileSystems.create(path)
+        self.tokenizer, self.seed, self.mixing = tokenizer, seed, mixing
+        self.index: list[tuple] = []  # (id, source, mix hash, offset, length)
+        self.offset = 0
+
+    def encode(self, docs) -> list[int]:
+        """Writes the documents' tokens; returns their token counts."""
+        sizes = []
+        for doc, ids in zip(docs, self.tokenizer.encode_documents([d.text for d in docs])):
+            self.out.write(ids.tobytes())
+            h = mix_hash(self.seed, doc.id) if self.mixing else 0
+            self.index.append((doc.id, doc.source, h, self.offset, len(ids)))
+            self.offset += len(ids)
+            sizes.append(len(ids))
+        return sizes
+
+    def close(self) -> None:
+        self.out.close()
+
+    def histograms(self):
+        """(source, sparse histogram of tokens over mix-hash buckets) per source."""
+        by_source: dict[str, tuple[list, list]] = {}
+        for _, source, h, _, n in self.index:
+            hs, ns = by_source.setdefault(source, ([], []))
+            hs.append(h)
+            ns.append(n)
+        return [(source, sparse_histogram(hs, ns)) for source, (hs, ns) in sorted(by_source.items())]
+
+
+class _TokenizeSplitFn(SplitPassFn):
+    PASS, REJECTS = "tokenize", "near"
+
     def __init__(self, cfg: PipelineConfig, spill: SpillPaths, mixing: bool):
-        self.cfg, self.spill, self.mixing = cfg, spill, mixing
+        super().__init__(cfg, spill)
+        self.mixing = mixing
 
     def setup(self):
-        self.tokenizer = load_tokenizer(self.cfg.tokenizer)
+        super().setup()
         self.tokens = Metrics.counter("tokenize", "tokens")
-        self.progress = None
 
-    def run(self, element, plan):
-        number, grouped = element
-        if self.progress is None:
-            self.progress = PassProgress("tokenize", plan.input_bytes, self.spill.progress)
+    def work(self, number, grouped, plan, tally, rejects, outputs):
         near = {row: survivor for _, row, _, survivor in grouped["near"]}
-        tally = Tally()
-        rejects = RejectSink(self.spill, f"rejects/near-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
         curated = (ParquetSink(self.spill, f"curated/curated-{number:05d}.parquet", CURATED_SCHEMA)
                    if self.cfg.write_curated else None)
-        index: list[tuple] = []
-        batch: list = []
-        offset = 0
-        with FileSystems.create(self.spill.tokens(number)) as out:
-
-            def flush():
-                nonlocal offset, batch
-                if curated is not None:
-                    curated.write([curated_row(d) for d in batch])
-                for doc, ids in zip(batch, self.tokenizer.encode_documents([d.text for d in batch])):
-                    out.write(ids.tobytes())
-                    h = mix_hash(self.cfg.seed, doc.id) if self.mixing else 0
-                    index.append((doc.id, doc.source, h, offset, len(ids)))
-                    offset += len(ids)
-                    tally.add("kept", doc.source, size=len(ids))
-                    self.tokens.inc(len(ids))
-                    self.progress.add(docs=1, tokens=len(ids))
-                batch = []
-
-            for row, doc in enumerate(read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))):
-                if row in near:
-                    rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", near[row]))
-                    continue
-                batch.append(doc)
-                if len(batch) >= self.cfg.tokenizer.batch_size:
-                    flush()
-            flush()
-        write_records(self.spill.token_index(number), index)
-        written = rejects.close() + (curated.close() if curated is not None else [])
-        self.progress.add(nbytes=grouped["split"][0][1])
-        yield from tally.events()
-        for rel in written:
-            yield beam.pvalue.TaggedOutput(WRITTEN, rel)
+        tokens = _TokenFile(self.spill.tokens(number), self.tokenizer, self.cfg.seed, self.mixing)
+        docs = read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))
+        for batch in _batches(self._survivors(docs, near, rejects), self.cfg.tokenizer.batch_size):
+            if curated is not None:
+                curated.write([curated_row(d) for d in batch])
+            for doc, n in zip(batch, tokens.encode(batch)):
+                tally.add("kept", doc.source, size=n)
+                self.tokens.inc(n)
+                self.progress.add(docs=1, tokens=n)
+        tokens.close()
+        write_records(self.spill.token_index(number), tokens.index)
         if self.mixing:
-            by_source: dict[str, tuple[list, list]] = {}
-            for _, source, h, _, n in index:
-                hs, ns = by_source.setdefault(source, ([], []))
-                hs.append(h)
-                ns.append(n)
-            for source, (hs, ns) in sorted(by_source.items()):
-                yield beam.pvalue.TaggedOutput(HISTOGRAMS, (source, sparse_histogram(hs, ns)))
+            outputs.extend(beam.pvalue.TaggedOutput(HISTOGRAMS, h) for h in tokens.histograms())
+        return curated.close() if curated is not None else []
+
+    @staticmethod
+    def _survivors(docs, near: dict, rejects):
+        for row, doc in enumerate(docs):
+            if row in near:
+                rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", near[row]))
+            else:
+                yield doc
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class TokenizeSplits(beam.PTransform):
@@ -104,7 +123,5 @@ class TokenizeSplits(beam.PTransform):
         self.cfg, self.spill, self.plan, self.mixing = cfg, spill, plan, mixing
 
     def expand(self, with_decisions):
-        out = with_decisions | "EncodeSurvivors" >> beam.ParDo(
-            _TokenizeSplitFn(self.cfg, self.spill, self.mixing), beam.pvalue.AsSingleton(self.plan)).with_outputs(
-            WRITTEN, HISTOGRAMS, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], HISTOGRAMS: out[HISTOGRAMS]}
+        return apply_split_pass(with_decisions, "EncodeSurvivors", _TokenizeSplitFn(self.cfg, self.spill, self.mixing),
+                                self.plan, HISTOGRAMS)

@@ -20,8 +20,8 @@ import numpy as np
 from pipeline.packing import RowPacker, separate_copies
 from pipeline.shard_layout import ShardLayout, shard_name
 from pipeline.shards import write_shard
-from pipeline.spill import SpillPaths, _open, pickled_buckets, read_pickled_bucket, read_records, write_buckets
-from pipeline.transforms.fileio import join
+from pipeline.spill import SpillPaths, pickled_buckets, read_pickled_bucket, read_records, write_buckets
+from pipeline.transforms.fileio import join, open_raw
 from pipeline.transforms.mix import copies_of
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 
@@ -82,7 +82,7 @@ class _TokenFiles:
     def read(self, split: int, offset: int, length: int) -> np.ndarray:
         f = self.files.pop(split, None)
         if f is None:
-            f = _open(self.spill.tokens(split))
+            f = open_raw(self.spill.tokens(split))
             if len(self.files) >= self.OPEN:
                 self.files.popitem(last=False)[1].close()
         self.files[split] = f
