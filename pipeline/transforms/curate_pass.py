@@ -18,15 +18,17 @@ from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
 from pipeline.dedup.keys import node_key
-from pipeline.dedup.lines import remove_lines, too_short
+from pipeline.dedup.lines import remove_lines, removed_lines_evidence, too_short
 from pipeline.dedup.lsh import LshParams, band_keys
 from pipeline.dedup.minhash import MinHasher, compact_signature
 from pipeline.dedup.shingles import shingle_hashes
 from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
+from pipeline.report_parts import ReportCollector
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import SourceFilters
 from pipeline.transforms.dedup_lines import LINES
 from pipeline.transforms.progress import PassProgress, TimedDoFn
+from pipeline.transforms.report_parts import REPORT, report_outputs
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
 
 BAND_ENTRY = np.dtype([("band", "<u4"), ("hash", "<u8"), ("row", "<u4")])
@@ -95,8 +97,9 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
         frequent = {key for _, key in grouped[LINES]}
         tally = Tally()
+        report = ReportCollector.for_config(self.cfg)
         rejects = RejectSink(self.spill, f"rejects/curate-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
+                             self.cfg.seed, self.cfg.rejects_text_fraction, report)
         near = None
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
@@ -114,6 +117,7 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         written = rejects.close()
         self.progress.add(nbytes=grouped["split"][0][1])
         yield from tally.events()
+        yield from report_outputs(report)
         for rel in written:
             yield beam.pvalue.TaggedOutput(WRITTEN, rel)
 
@@ -131,7 +135,8 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
                 self.chars_removed.inc(chars)
                 tally.add("lines_removed", doc.source, "dedup_lines", "repeated_line", lines, chars)
                 if too_short(text, self.cfg.dedup.lines.min_chars_after):
-                    rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
+                    rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup",
+                                          evidence=removed_lines_evidence(doc.text, frequent)))
                     return None
                 doc = Document(doc.id, doc.source, text, doc.url, dict(doc.signals))
         outcome = self.filters.apply(doc)
@@ -150,5 +155,5 @@ class CurateSplits(beam.PTransform):
 
     def expand(self, with_decisions):
         out = with_decisions | "DedupAndFilter" >> beam.ParDo(
-            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN]}
+            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, REPORT, main=EVENTS)
+        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], REPORT: out[REPORT]}

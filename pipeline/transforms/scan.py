@@ -18,11 +18,13 @@ from pipeline.dedup.urls import normalize_url
 from pipeline.dedup_keys import exact_key
 from pipeline.document import STAGE_READ, ReadError, Rejection
 from pipeline.readers import RecordFields, read_split
+from pipeline.report_parts import ReportCollector
 from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buckets
 from pipeline.transforms.dedup_docs import exact_entry, url_entry
 from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.outputs import error_line
 from pipeline.transforms.progress import PassProgress, TimedDoFn
+from pipeline.transforms.report_parts import REPORT, report_outputs
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
 
 DONE = "done"
@@ -47,8 +49,9 @@ class _ScanSplitFn(TimedDoFn, beam.DoFn):
             self.progress = PassProgress("read", plan.input_bytes, self.spill.progress)
         dedup = self.cfg.dedup
         tally = Tally()
+        report = ReportCollector.for_config(self.cfg)
         rejects = RejectSink(self.spill, f"rejects/read-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
+                             self.cfg.seed, self.cfg.rejects_text_fraction, report)
         url_buckets = [[] for _ in range(plan.buckets)] if dedup.url else None
         exact_buckets = [[] for _ in range(plan.buckets)] if dedup.exact else None
         errors: list[str] = []
@@ -90,6 +93,7 @@ class _ScanSplitFn(TimedDoFn, beam.DoFn):
             written.append(rel)
         self.progress.add(nbytes=nbytes)
         yield from tally.events()
+        yield from report_outputs(report)
         for rel in written:
             yield beam.pvalue.TaggedOutput(WRITTEN, rel)
         yield beam.pvalue.TaggedOutput(DONE, (number, docs.count))
@@ -104,5 +108,5 @@ class ScanSplits(beam.PTransform):
 
     def expand(self, splits):
         out = splits | "ReadAndSpill" >> beam.ParDo(
-            _ScanSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, DONE, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], DONE: out[DONE]}
+            _ScanSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, DONE, REPORT, main=EVENTS)
+        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], DONE: out[DONE], REPORT: out[REPORT]}

@@ -149,14 +149,15 @@ class ParquetSink:
 
 class RejectSink:
     """Writes one split's rejected documents to rejects/<pass>-SPLIT.parquet (via ParquetSink) and counts each
-    one with the tokens it would have had (EOS included)."""
+    one with the tokens it would have had (EOS included); shows each to the split's report collector."""
 
     FLUSH = 256
 
     def __init__(self, spill: SpillPaths, rel: str, tokenizer: DocumentTokenizer, tally: Tally, seed: int,
-                 text_fraction: float):
+                 text_fraction: float, report=None):
         self.sink = ParquetSink(spill, rel, REJECTS_SCHEMA)
         self.tokenizer, self.tally, self.seed, self.text_fraction = tokenizer, tally, seed, text_fraction
+        self.report = report  # a pipeline.report_parts.ReportCollector: samples and histograms, or None
         self._pending: list = []
 
     def add(self, rejection) -> None:
@@ -168,6 +169,8 @@ class RejectSink:
         batch, self._pending = self._pending, []
         for r, ids in zip(batch, self.tokenizer.encode_documents([r.doc.text for r in batch])):
             self.tally.add(rejection_kind(r.stage), r.doc.source, r.stage, r.reason, 1, len(ids))
+            if self.report is not None:
+                self.report.removed(r, len(ids))
         self.sink.write([reject_row(r, self.seed, self.text_fraction) for r in batch])
 
     def close(self) -> list[str]:

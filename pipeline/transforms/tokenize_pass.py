@@ -16,10 +16,13 @@ from apache_beam.metrics import Metrics
 from mixers.selection import bucket_of
 from pipeline.config import PipelineConfig
 from pipeline.document import STAGE_DEDUP_NEAR, Rejection
+from pipeline.report_parts import ReportCollector
 from pipeline.spill import SpillPaths, read_records, write_records
+from pipeline.transforms.dedup_near import NEAR_DUPLICATE, survivor_notices
 from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
 from pipeline.transforms.progress import PassProgress, TimedDoFn
+from pipeline.transforms.report_parts import REPORT, report_outputs
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, ParquetSink, RejectSink, Tally, load_tokenizer
 
 HISTOGRAMS = "histograms"
@@ -47,10 +50,12 @@ class _TokenizeSplitFn(TimedDoFn, beam.DoFn):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("tokenize", plan.input_bytes, self.spill.progress)
-        near = {row: survivor for _, row, _, survivor in grouped["near"]}
+        near = {row: survivor for stage, row, _, survivor in grouped["near"] if stage == STAGE_DEDUP_NEAR}
+        survived = survivor_notices(grouped["near"])  # row -> [(source, id)] of near duplicates it replaced
         tally = Tally()
+        report = ReportCollector.for_config(self.cfg)
         rejects = RejectSink(self.spill, f"rejects/near-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
+                             self.cfg.seed, self.cfg.rejects_text_fraction, report)
         curated = (ParquetSink(self.spill, f"curated/curated-{number:05d}.parquet", CURATED_SCHEMA)
                    if self.cfg.write_curated else None)
         index: list[tuple] = []
@@ -68,14 +73,17 @@ class _TokenizeSplitFn(TimedDoFn, beam.DoFn):
                     index.append((doc.id, doc.source, h, offset, len(ids)))
                     offset += len(ids)
                     tally.add("kept", doc.source, size=len(ids))
+                    report.kept(doc, len(ids))
                     self.tokens.inc(len(ids))
                     self.progress.add(docs=1, tokens=len(ids))
                 batch = []
 
             for row, doc in enumerate(read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))):
                 if row in near:
-                    rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", near[row]))
+                    rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, NEAR_DUPLICATE, near[row]))
                     continue
+                for source, removed_id in survived.get(row, ()):
+                    report.survivor(doc, source, removed_id, NEAR_DUPLICATE)
                 batch.append(doc)
                 if len(batch) >= self.cfg.tokenizer.batch_size:
                     flush()
@@ -84,6 +92,7 @@ class _TokenizeSplitFn(TimedDoFn, beam.DoFn):
         written = rejects.close() + (curated.close() if curated is not None else [])
         self.progress.add(nbytes=grouped["split"][0][1])
         yield from tally.events()
+        yield from report_outputs(report)
         for rel in written:
             yield beam.pvalue.TaggedOutput(WRITTEN, rel)
         if self.mixing:
@@ -106,5 +115,5 @@ class TokenizeSplits(beam.PTransform):
     def expand(self, with_decisions):
         out = with_decisions | "EncodeSurvivors" >> beam.ParDo(
             _TokenizeSplitFn(self.cfg, self.spill, self.mixing), beam.pvalue.AsSingleton(self.plan)).with_outputs(
-            WRITTEN, HISTOGRAMS, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], HISTOGRAMS: out[HISTOGRAMS]}
+            WRITTEN, HISTOGRAMS, REPORT, main=EVENTS)
+        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], HISTOGRAMS: out[HISTOGRAMS], REPORT: out[REPORT]}

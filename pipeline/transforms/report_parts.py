@@ -1,0 +1,45 @@
+"""Beam side of report.html's samples and distributions (pipeline.report_parts): the passes' output tag,
+and the combine that merges every split's parts into one per key.
+
+Each pass yields (key, part) on REPORT once per split: k sample excerpts per (source, stage, reason) and
+fixed-bin histograms, so what crosses the shuffle is bounded per split whatever its size, and the
+combiner's accumulator per key is bounded whatever the number of splits.
+"""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from pipeline.report_parts import ReportCollector, copy_part, merge_parts
+
+REPORT = "report"
+
+
+class MergeParts(beam.CombineFn):
+    """Merges parts of one key: top-k samples stay k, histograms add up."""
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, acc, part):
+        return copy_part(part) if acc is None else merge_parts(acc, part)
+
+    def merge_accumulators(self, accs):
+        out = None
+        for acc in accs:
+            if acc is not None:
+                out = copy_part(acc) if out is None else merge_parts(out, acc)
+        return out
+
+    def extract_output(self, acc):
+        return acc
+
+
+def report_outputs(collector: ReportCollector):
+    """A pass's REPORT outputs for its split."""
+    for key, part in collector.items():
+        yield beam.pvalue.TaggedOutput(REPORT, (key, part))
+
+
+def combine_parts(label: str, parts: list):
+    """Every pass's REPORT outputs -> one (key, part) per key."""
+    return parts | f"{label}All" >> beam.Flatten() | f"{label}Merge" >> beam.CombinePerKey(MergeParts())
