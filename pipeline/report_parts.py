@@ -46,7 +46,12 @@ def excerpt(text: str, spans: tuple = (), limit: int = 2000) -> dict:
     start = 0
     if len(text) > limit:
         anchor = spans[0][0] if spans else 0
-        start = max(0, min(anchor - limit // 4, len(text) - limit))
+        lead = min(limit // 8, 240)  # a little context before the evidence, which then shows near the top
+        start = max(0, min(anchor - lead, len(text) - limit))
+        if start:  # begin at a line (else a word) boundary shortly after, never past the anchor
+            window = text[start:min(anchor, start + lead)]
+            cut = window.find("\n") + 1 or window.find(" ") + 1
+            start += cut
     end = start + limit
     marks = [[max(s, start) - start, min(e, end) - start] for s, e in spans if e > start and s < end and e > s]
     return {"text": _clean(text[start:end]), "start": start, "chars": len(text), "marks": marks}
