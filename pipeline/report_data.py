@@ -146,11 +146,24 @@ def ordered_stages(present, order=()) -> list[str]:
     return [s for s in merged if s != STAGE_DEDUP_NEAR] + near
 
 
+UNKNOWN_STAGE = "rejected"  # where a report from before rejected_by_stage files its rejections
+
+
+def rejected_by_stage(stats: dict) -> tuple[dict, dict]:
+    """({stage: {reason: documents}}, {stage: {reason: tokens}}), from an older report's reasons alone too."""
+    if stats.get("rejected_by_stage") or not stats.get("rejected_by_reason"):
+        return stats.get("rejected_by_stage") or {}, stats.get("rejected_tokens_by_stage") or {}
+    tokens = stats.get("removed_tokens_by_reason") or {}
+    return ({UNKNOWN_STAGE: dict(stats["rejected_by_reason"])},
+            {UNKNOWN_STAGE: {r: tokens.get(r, 0) for r in stats["rejected_by_reason"]}})
+
+
 def removed_by_stage(stats: dict) -> dict[str, tuple[int, int]]:
     """{stage: (documents, tokens)} removed, from a report's per-source counts (unreadable under read)."""
     out: dict[str, list[int]] = {}
-    for stage, reasons in (stats.get("rejected_by_stage") or {}).items():
-        tokens = (stats.get("rejected_tokens_by_stage") or {}).get(stage, {})
+    by_stage, tokens_by_stage = rejected_by_stage(stats)
+    for stage, reasons in by_stage.items():
+        tokens = tokens_by_stage.get(stage, {})
         row = out.setdefault(stage, [0, 0])
         row[0] += sum(int(n) for n in reasons.values())
         row[1] += sum(int(n) for n in tokens.values())

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.distributions import MEASURES, Bins
 from pipeline.report_cards import sample_card
-from pipeline.report_data import config_sha256, funnel, total_funnel
+from pipeline.report_data import config_sha256, funnel, rejected_by_stage, total_funnel
 from pipeline.report_parts import KEPT
 from pipeline.report_svg import hbars, histogram, paired_bars
 
@@ -243,8 +243,9 @@ def _removed_by_reason(sources: dict) -> dict[tuple[str, str], dict[str, tuple[i
     for name, s in sources.items():
         if not isinstance(s, dict):
             continue
-        for stage, reasons in (s.get("rejected_by_stage") or {}).items():
-            tokens = (s.get("rejected_tokens_by_stage") or {}).get(stage, {})
+        by_stage, tokens_by_stage = rejected_by_stage(s)
+        for stage, reasons in by_stage.items():
+            tokens = tokens_by_stage.get(stage, {})
             for reason, n in reasons.items():
                 out.setdefault((stage, reason), {})[name] = (_int(n), _int(tokens.get(reason)))
         for label, n in (s.get("duplicates_by_reason") or {}).items():

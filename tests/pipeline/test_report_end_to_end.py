@@ -1,49 +1,22 @@
 """report.json's samples and distributions through the real passes (stage_runner): which documents are
 sampled, what their excerpts and evidence say, near duplicates next to their survivors, histograms that
 count every document, and the page rendered from it."""
-import dataclasses
 import json
 import os
 
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline.distributions import MEASURES
-from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_NEAR, Document
+from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_NEAR
 from pipeline.report_backfill import backfill_samples
 from pipeline.report_parts import KEPT, sample_hash
-from tests.pipeline.dedup.real_docs import replace_words, speeches
+from tests.pipeline.report_run import EXCERPT, K, KEPT_K, SEED, _corpus
 from tests.pipeline.stage_runner import run_documents
 
-SEED, K, KEPT_K, EXCERPT = 1234, 2, 2, 300
-FILTERS = [{"name": "doc_length", "min_chars": 40}, {"name": "gopher_repetition"}]
 
-
-def _corpus():
-    prose = speeches(400)[:8]
-    a, b = prose[0], prose[1]
-    near = [dataclasses.replace(a, id=a.id + f"~copy{i}", text=replace_words(a.text, 0.01, i)) for i in (1, 2, 3)]
-    near.append(dataclasses.replace(b, id=b.id + "~copy", text=replace_words(b.text, 0.01, 9)))
-    exact = [dataclasses.replace(prose[2], id=prose[2].id + "~same")]
-    spam = [Document(f"spam-{i}", "forum", f"intro {i}. " + "buy cheap pills now " * (30 + i) + f" end {i}.")
-            for i in range(7)]
-    tiny = [Document(f"tiny-{i}", "forum", f"ok {i}") for i in range(3)]
-    chat = [Document(f"chat-{i}", "forum", f"<b>&amp; {i}</b> " + " ".join(d.text.split()[:120])) for i, d in
-            enumerate(speeches(400)[8:14])]
-    return prose + near + exact + spam + tiny + chat
-
-
-def _rows(output: str, folder: str) -> list[dict]:
-    path = os.path.join(output, folder)
-    return [r for n in sorted(os.listdir(path)) if n.endswith(".parquet") for r in pq.read_table(os.path.join(path, n)).to_pylist()]
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("report")
-    return run_documents(_corpus(), tmp, name="report", seed=SEED, filters=FILTERS,
-                         dedup={"exact": True, "near": True},
-                         report={"samples": K, "kept_samples": KEPT_K, "excerpt_chars": EXCERPT})
+@pytest.fixture
+def run(report_run):
+    return report_run
 
 
 def test_every_removal_reason_has_the_k_documents_with_the_smallest_hashes(run):
