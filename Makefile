@@ -39,10 +39,7 @@ test-fast: $(STAMP)
 # docs/report.png: the report of the FineWeb-like recipe on the sample corpus, as headless Chromium shows it.
 report-png: $(STAMP) chromium
 	$(BIN)/tokenmill run examples/fineweb_en.yaml --output out/fineweb_en
-	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
-		--disable-sync --no-first-run --hide-scrollbars --host-resolver-rules="MAP * ~NOTFOUND" \
-		--user-data-dir=$$(mktemp -d) --window-size=1280,1900 --screenshot=docs/report.png \
-		file://$(CURDIR)/out/fineweb_en/report.html
+	$(BIN)/python docs/report_png.py out/fineweb_en/report.html docs/report.png
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

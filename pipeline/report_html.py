@@ -75,6 +75,9 @@ def _source_section(name: str, stats: dict, widest: int) -> str:
 # keeps them whole), so a run of thousands of sources and reasons still opens quickly.
 SAMPLE_CHARS_BUDGET = 4_000_000
 MIN_SHOWN_CHARS = 300
+# The most sample cards one page holds; past it, fewer per reason and, per reason, the sources where it
+# removed the most (report.json keeps them all).
+CARD_BUDGET = 3000
 # With more sources than this, a source's own section draws only the primary distributions.
 MANY_SOURCES = 24
 PRIMARY_MEASURES = ("chars", "tokens", "language_score", "quality_score")
@@ -88,7 +91,7 @@ nav a { margin-right: 14px; color: #1c5bb8; text-decoration: none; font-size: 13
 .card { background: #fff; border: 1px solid #e3e3e8; border-radius: 8px; padding: 10px 12px; }
 .card .v { font-size: 1.35em; font-weight: 600; font-variant-numeric: tabular-nums; } .card .k { color: #666; font-size: 12px; }
 section { margin-top: 2.2em; } h2 { border-bottom: 2px solid #dde; padding-bottom: 2px; } h3 { font-size: 1em; margin: 1.2em 0 .4em; }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; } @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+.grid2 { display: grid; grid-template-columns: 5fr 6fr; gap: 28px; } .nowrap { white-space: nowrap; } @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 table.t { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; margin: .4em 0 1em; }
 table.t th { text-align: right; font-weight: 600; color: #444; border-bottom: 1px solid #ccd; padding: 3px 10px; }
 table.t td { text-align: right; padding: 2px 10px; border-bottom: 1px solid #eef; } table.t td:first-child, table.t th:first-child { text-align: left; }
@@ -198,9 +201,9 @@ def _splits(report: dict) -> str:
                   if shard_tokens else "–")
         rows += (f'<tr><td>{escape(str(name))}</td><td>{_n(s.get("num_shards"))}</td><td>{_n(s.get("rows"))}</td>'
                  f'<td>{_n(s.get("tokens"))}</td><td>{_n(s.get("documents"))}</td><td>{_n(s.get("dropped_tail_tokens"))}</td>'
-                 f'<td>{spread}</td></tr>')
+                 f'<td class="nowrap">{spread}</td></tr>')
     return ('<table class="t"><tr><th>split</th><th>shards</th><th>rows</th><th>tokens</th><th>documents</th>'
-            f'<th>tail dropped</th><th>tokens/shard: min · median · max</th></tr>{rows}</table>')
+            f'<th>tail dropped</th><th title="tokens per shard: smallest, median, largest">per shard min · med · max</th></tr>{rows}</table>')
 
 
 def _cpu_and_shuffle(report: dict) -> str:
@@ -237,6 +240,20 @@ def _sample_limit(samples: dict) -> int | None:
     return max(MIN_SHOWN_CHARS, int(longest * SAMPLE_CHARS_BUDGET / total))
 
 
+def _card_plan(samples: dict, blocks: int) -> tuple[int | None, int | None]:
+    """(samples shown per source and reason, sources shown per reason): None where all fit."""
+    counts = [len(e or ()) for stages in samples.values() for st, reasons in (stages or {}).items() if st != KEPT
+              for e in (reasons or {}).values()]
+    total = sum(counts)
+    if total <= CARD_BUDGET:
+        return None, None
+    per_key = max(1, max(counts) * CARD_BUDGET // total)
+    shown = sum(min(c, per_key) for c in counts)
+    if shown <= CARD_BUDGET:
+        return per_key, None
+    return per_key, max(3, CARD_BUDGET // (max(blocks, 1) * per_key))
+
+
 def _removed_by_reason(sources: dict) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
     """(stage, reason) -> {source: (documents, tokens)}."""
     out: dict = {}
@@ -262,15 +279,23 @@ def _filters_section(report: dict, order: list[str], reached: dict[str, int], li
         return '<p class="none">no document was removed</p>'
     rank = {stage: i for i, stage in enumerate(order)}
     keys = sorted(by_reason, key=lambda k: (rank.get(k[0], len(rank)), -sum(d for d, _ in by_reason[k].values()), k[1]))
+    per_key, max_sources = _card_plan(samples or {}, len(keys))
     out = []
     for stage, reason in keys:
         per_source = by_reason[(stage, reason)]
         docs, tokens = sum(d for d, _ in per_source.values()), sum(t for _, t in per_source.values())
-        cards, shown_n = [], 0
-        for name in sources:
-            entries = ((samples or {}).get(name) or {}).get(stage, {}).get(reason) or []
-            shown_n += len(entries)
-            cards += [sample_card(e, name, limit) for e in entries]
+        cards, shown_n, hidden = [], 0, 0
+        with_samples = [n for n in sorted(sources, key=lambda n: -per_source.get(n, (0, 0))[0])
+                        if ((samples or {}).get(n) or {}).get(stage, {}).get(reason)]
+        for i, name in enumerate(with_samples):
+            entries = samples[name][stage][reason]
+            show = entries[:per_key] if (max_sources is None or i < max_sources) else []
+            shown_n += len(show)
+            hidden += len(entries) - len(show)
+            cards += [sample_card(e, name, limit) for e in show]
+        if hidden:
+            cards.append(f'<p class="muted">{hidden:,} more samples of this reason are in report.json '
+                         "(this page shows fewer when a run has many sources and reasons).</p>")
         table = ""
         if len(per_source) > 1:
             table = ('<table class="t"><tr><th>source</th><th>documents</th><th>tokens</th></tr>' + "".join(
@@ -287,30 +312,34 @@ def _filters_section(report: dict, order: list[str], reached: dict[str, int], li
             f'<summary><span class="stage">{escape(stage)}</span> · <span class="rsn">{escape(reason)}</span> '
             f'<span class="cnt">— {docs:,} document{"s" if docs != 1 else ""} ({_pct(docs, reached.get(stage, 0))} of the {reached.get(stage, 0):,} '
             f'that reached it), {tokens:,} tokens; {len(per_source):,} source{"s" if len(per_source) != 1 else ""}; '
-            f'<span class="nsamples">{shown_n}</span> samples</span></summary>{table}{body}</details>')
+            f'<span class="nsamples">{shown_n}</span> sample{"s" if shown_n != 1 else ""}</span></summary>{table}{body}</details>')
     return "\n".join(out)
 
 
 def _kept_section(report: dict, limit) -> str:
     samples = report.get("samples") or {}
+    kept = {name: ((samples.get(name) or {}).get(KEPT) or {}).get(KEPT) or [] for name in report.get("sources") or {}}
+    total = sum(map(len, kept.values()))
+    per_source = None if total <= CARD_BUDGET // 3 else max(1, max(map(len, kept.values())) * (CARD_BUDGET // 3) // total)
     out = []
-    for name in report.get("sources") or {}:
-        entries = ((samples.get(name) or {}).get(KEPT) or {}).get(KEPT) or []
+    for name, entries in kept.items():
+        entries = entries[:per_source] if per_source else entries
         if entries:
             out.append(f'<details class="kept-block" data-source="{escape(str(name))}"><summary><span class="srcname">'
                        f'{escape(str(name))}</span> <span class="cnt">— <span class="nsamples">{len(entries)}</span> kept '
-                       f'samples</span></summary><div class="samples kept-samples">'
+                       f'sample{"s" if len(entries) != 1 else ""}</span></summary><div class="samples kept-samples">'
                        + "".join(sample_card(e, str(name), limit) for e in entries) + "</div></details>")
     return "\n".join(out) or '<p class="none">no kept samples in this report</p>'
 
 
-def _hist_box(measure: str, spec: dict, before, after, thresholds, tooltips: bool = True) -> str:
+def _hist_box(measure: str, spec: dict, before, after, thresholds, compact: bool = False) -> str:
     bins = Bins(tuple(float(e) for e in spec["edges"]), spec.get("scale", "linear"))
     nb, na = sum(before or ()), sum(after or ())
     lines = "; ".join(f'{escape(str(t.get("name")))} = {float(t["value"]):g}' for t in thresholds)
     sub = f"{nb:,} in · {na:,} kept" + (f" · {lines}" if lines else "")
     return (f'<div class="hbox" data-measure="{escape(measure)}"><div class="ttl">{escape(spec.get("label", measure))}</div>'
-            f'<div class="sub">{sub}</div>{histogram(spec.get("label", measure), bins, before, after, thresholds, tooltips)}</div>')
+            f'<div class="sub">{sub}</div>'
+            f'{histogram(spec.get("label", measure), bins, before, after, thresholds, not compact, compact=compact)}</div>')
 
 
 def _sum_lists(lists) -> list[int]:
@@ -323,7 +352,7 @@ def _sum_lists(lists) -> list[int]:
     return out
 
 
-def _distributions(dist: dict, names: list[str], measures=None, tooltips: bool = True) -> str:
+def _distributions(dist: dict, names: list[str], measures=None, compact: bool = False) -> str:
     specs = dist.get("measures") or {}
     per_source = dist.get("sources") or {}
     boxes = []
@@ -342,7 +371,7 @@ def _distributions(dist: dict, names: list[str], measures=None, tooltips: bool =
                 if key not in seen:
                     seen.add(key)
                     thresholds.append(t)
-        boxes.append(_hist_box(measure, spec, before, after, thresholds, tooltips))
+        boxes.append(_hist_box(measure, spec, before, after, thresholds, compact))
     langs = _languages(dist, names)
     if not boxes and not langs:
         return '<p class="none">no distributions in this report</p>'
@@ -377,7 +406,7 @@ def _source_details(name: str, stats: dict, report: dict, widest: int, many: boo
     return (f'<details class="source" data-source="{escape(name)}">{summary}'
             + _source_section(name, stats, widest)
             + "<h3>funnel</h3>" + _funnel_table(funnel(stats, order)) + _lines_note({name: stats})
-            + "<h3>distributions</h3>" + _distributions(dist, [name], measures, tooltips=not many)
+            + "<h3>distributions</h3>" + _distributions(dist, [name], measures, compact=many)
             + "</details>")
 
 
