@@ -47,7 +47,8 @@ class DocLength(Filter):
         return KEEP
 
     def thresholds(self) -> dict[str, list[tuple[float, str]]]:
-        return {"chars": [(v, p) for p, v in (("min_chars", self.min_chars), ("max_chars", self.max_chars)) if v is not None]}
+        lines = [(v, p) for p, v in (("min_chars", self.min_chars), ("max_chars", self.max_chars)) if v is not None]
+        return {"chars": lines} if lines else {}
 
 
 class NonAlphanumericFraction(Filter):
