@@ -128,7 +128,7 @@ mark { background: #ffd43b; padding: 0 1px; } mark.diff { background: #a5d8ff; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; } .side { font-size: 11px; font-weight: 600; color: #c92a2a; }
 .side.kept { color: #2b8a3e; }
 .srcname { font-weight: 600; } pre.cfg { background: #fff; border: 1px solid #eee; padding: 8px; font-size: 12px; overflow: auto; }
-.muted { color: #777; font-size: 12px; }
+.muted { color: #777; font-size: 12px; } details.source > h2 { display: none; }
 """
 
 
