@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast bench clean chromium report-png
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,11 +23,23 @@ demo: $(STAMP)
 	$(BIN)/tokenmill run examples/sample.yaml --output out/sample
 	$(BIN)/tokenmill verify out/sample
 
-test: $(STAMP)
+# Headless Chromium for the report's browser test (tests/pipeline/test_report_browser.py): Debian's package,
+# installed when absent and this is root with apt-get; otherwise that test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "make: chromium is not installed and cannot be installed here; the browser test will be skipped"
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# docs/report.png: the report of the FineWeb-like recipe on the sample corpus, as headless Chromium shows it.
+report-png: $(STAMP) chromium
+	$(BIN)/tokenmill run examples/fineweb_en.yaml --output out/fineweb_en
+	$(BIN)/python docs/report_png.py out/fineweb_en/report.html docs/report.png
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

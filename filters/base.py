@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Optional
 
-from pipeline.document import Document, Signal
+from pipeline.document import Document, Evidence, Signal
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Decision:
     signals: Mapping[str, Signal] = field(default_factory=dict)  # recorded on the document
     text: Optional[str] = None  # the document's new text; None leaves it unchanged
     counts: Mapping[str, int] = field(default_factory=dict)  # what a formatter changed, per kind
+    evidence: Optional[Evidence] = None  # what triggered a drop, where the filter can say cheaply
 
     def __post_init__(self):
         assert self.keep == (self.reason is None), "a dropped document needs a reason, a kept one has none"
@@ -31,8 +32,8 @@ class Decision:
 KEEP = Decision(keep=True)
 
 
-def drop(reason: str, score: Optional[float] = None, **signals: Signal) -> Decision:
-    return Decision(keep=False, reason=reason, score=score, signals=signals)
+def drop(reason: str, score: Optional[float] = None, evidence: Optional[Evidence] = None, **signals: Signal) -> Decision:
+    return Decision(keep=False, reason=reason, score=score, signals=signals, evidence=evidence)
 
 
 class Filter(ABC):
@@ -44,6 +45,11 @@ class Filter(ABC):
 
     def setup(self) -> None:
         """Loads heavy resources; idempotent."""
+
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        """{signal or measure name: [(threshold, parameter name)]}: the lines report.html draws on the
+        histogram of what this filter measures (pipeline.distributions names the measures)."""
+        return {}
 
     @abstractmethod
     def __call__(self, doc: Document) -> Decision:

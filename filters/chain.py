@@ -13,7 +13,7 @@ from typing import Optional
 
 from filters.base import Filter
 from filters.registry import build_filter, canonical_name
-from pipeline.document import Document
+from pipeline.document import Document, Evidence
 
 _VERSION = re.compile(r"_v\d+$")
 
@@ -24,6 +24,7 @@ class ChainResult:
     dropped_by: Optional[str] = None  # the dropping filter's configured name; None when kept
     reason: Optional[str] = None
     counters: list[tuple[str, int]] = field(default_factory=list)  # ("filter:<name>:<reason>" | "pii:<kind>", n)
+    evidence: Optional[Evidence] = None  # what the dropping filter says triggered it
 
     @property
     def kept(self) -> bool:
@@ -57,5 +58,13 @@ class FilterChain:
                 if decision.score is not None:
                     current = dataclasses.replace(current, signals={**current.signals, "reject_score": decision.score})
                 counters.append((f"filter:{name}:{decision.reason}", 1))
-                return ChainResult(current, name, decision.reason, counters)
+                return ChainResult(current, name, decision.reason, counters, decision.evidence)
         return ChainResult(current, counters=counters)
+
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        """{measure: [(threshold, "<filter>.<parameter>")]} over the chain's filters, for report.html."""
+        out: dict[str, list[tuple[float, str]]] = {}
+        for name, _, filt in self.steps:
+            for measure, lines in filt.thresholds().items():
+                out.setdefault(measure, []).extend((float(v), f"{name}.{param}") for v, param in lines)
+        return out

@@ -39,3 +39,6 @@ class FastTextQuality(Filter):
         if score >= self.threshold:
             return Decision(keep=True, score=score, signals=signals)
         return Decision(keep=False, reason="low_quality_score", score=score, signals=signals)
+
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        return {"quality_score": [(self.threshold, "threshold")]}

@@ -5,9 +5,12 @@ word splitter is swapped for `SharedSpacyTokenizer`, which returns the same word
 their own `filter()` unchanged, and the Gopher filters run datatrove's checks on exact faster helpers
 (filters.gopher_fast). Decisions and reason strings are datatrove's, at a fraction of the cost.
 C4 removes lines from documents it keeps (as datatrove does); that new text comes back in `Decision.text`.
+The Gopher filters record what they measured as `gopher_*` signals (report.html's histograms) and say,
+with `Decision.evidence`, which lines, paragraphs or n-gram a repetition drop counted.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Optional
 
 from datatrove.data import Document as DatatroveDocument
@@ -15,6 +18,7 @@ from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter
 from datatrove.pipeline.filters.base_filter import get_filter_result
 
 from filters.base import KEEP, Decision, Filter, drop
+from filters.evidence import evidence, line_spans, repeated_parts, substring_spans
 from filters.gopher_fast import FastGopherQuality, FastGopherRepetition
 from filters.heuristic_scores import score_for
 from filters.word_split import word_tokenizer_for
@@ -32,21 +36,36 @@ class DatatroveHeuristic(Filter):
         self.settings = params
         self._filter = self.datatrove_class(language=self.tokenizer, **params)
 
+    signal_prefix: ClassVar[str] = ""  # measures recorded as signals (`gopher_words`, ...), where measured
+
     def __call__(self, doc: Document) -> Decision:
-        if hasattr(self._filter, "evaluate"):
-            reason, score = self._filter.evaluate(doc.text)
-            return KEEP if reason is None else drop(reason, None if score is None else float(score))
+        if hasattr(self._filter, "measure"):
+            reason, score, measures = self._filter.measure(doc.text)
+            signals = {self.signal_prefix + k: round(float(v), 4) for k, v in measures.items()}
+            if reason is None:
+                return Decision(keep=True, signals=signals)
+            return Decision(keep=False, reason=reason, score=None if score is None else float(score), signals=signals,
+                            evidence=self._filter.evidence(doc.text, reason))
         dt_doc = DatatroveDocument(text=doc.text, id=doc.id, metadata={})
         kept, reason = get_filter_result(self._filter.filter(dt_doc))
         if not kept:
             reason = reason or "dropped"
-            return drop(reason, score_for(reason, doc.text, self._filter))
+            return drop(reason, score_for(reason, doc.text, self._filter), evidence=self.evidence(doc.text, reason))
         return KEEP if dt_doc.text == doc.text else Decision(keep=True, text=dt_doc.text)
+
+    def evidence(self, text: str, reason: str):
+        return None
+
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        if not hasattr(self._filter, "thresholds"):
+            return {}
+        return {self.signal_prefix + k: v for k, v in self._filter.thresholds().items()}
 
 
 class GopherQuality(DatatroveHeuristic):
     name = "gopher_quality_v1"
     datatrove_class = FastGopherQuality
+    signal_prefix = "gopher_"
     params = {
         "min_doc_words": Optional[int],
         "max_doc_words": Optional[int],
@@ -65,6 +84,7 @@ class GopherQuality(DatatroveHeuristic):
 class GopherRepetition(DatatroveHeuristic):
     name = "gopher_repetition_v1"
     datatrove_class = FastGopherRepetition
+    signal_prefix = "gopher_"
     params = {
         "dup_line_frac": Optional[float],
         "dup_para_frac": Optional[float],
@@ -93,6 +113,13 @@ class C4Quality(DatatroveHeuristic):
         "language": str,
     }
 
+    def evidence(self, text: str, reason: str):
+        if reason == "lorem_ipsum":
+            return evidence(substring_spans(text, ["lorem ipsum"], ignore_case=True), "'lorem ipsum'")
+        if reason == "curly_bracket":
+            return evidence(substring_spans(text, ["{"]), "'{' in a line")
+        return None
+
 
 class FineWebQuality(DatatroveHeuristic):
     name = "fineweb_quality_v1"
@@ -107,3 +134,15 @@ class FineWebQuality(DatatroveHeuristic):
         "new_line_ratio": float,
         "language": str,
     }
+
+    def evidence(self, text: str, reason: str):
+        f = self._filter
+        if reason == "char_dup_ratio":
+            return evidence(repeated_parts(text, _NEWLINE), "repeated lines")
+        if reason == "short_line_ratio":
+            return evidence(line_spans(text, lambda s: s.strip() != "" and len(s) <= f.short_line_length),
+                            f"lines of at most {f.short_line_length} characters")
+        return None
+
+
+_NEWLINE = re.compile("\n")

@@ -12,7 +12,7 @@ from typing import Optional
 
 from filters.base import Decision, Filter
 from filters.fasttext_models import bundled_lid_model, load_model, predict_all
-from pipeline.document import Document
+from pipeline.document import Document, Evidence
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
@@ -57,4 +57,8 @@ class LanguageId(Filter):
         if allowed_score > self.threshold:
             return Decision(keep=True, score=allowed_score, signals=signals)
         reason = "language_low_score" if language in self.languages else "language_not_allowed"
-        return Decision(keep=False, reason=reason, score=allowed_score, signals=signals)
+        note = f"identified as {language} ({score:.2f}); best allowed {allowed_score:.2f} <= {self.threshold}"
+        return Decision(keep=False, reason=reason, score=allowed_score, signals=signals, evidence=Evidence(note=note))
+
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        return {"language_score": [(self.threshold, "threshold")]} if self.languages else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from filters.base import KEEP, Decision, Filter, drop
+from filters.evidence import evidence, line_spans
 from pipeline.document import Document
 
 
@@ -45,6 +46,10 @@ class DocLength(Filter):
                 return drop("too_many_words", n_words)
         return KEEP
 
+    def thresholds(self) -> dict[str, list[tuple[float, str]]]:
+        lines = [(v, p) for p, v in (("min_chars", self.min_chars), ("max_chars", self.max_chars)) if v is not None]
+        return {"chars": lines} if lines else {}
+
 
 class NonAlphanumericFraction(Filter):
     """Drops documents where more than `max_fraction` of the non-whitespace characters are neither
@@ -78,4 +83,7 @@ class MaxLineLength(Filter):
 
     def __call__(self, doc: Document) -> Decision:
         longest = max(map(len, doc.text.splitlines()), default=0)
-        return drop("line_too_long", longest) if longest > self.max_chars else KEEP
+        if longest <= self.max_chars:
+            return KEEP
+        spans = line_spans(doc.text, lambda line: len(line) > self.max_chars)
+        return drop("line_too_long", longest, evidence(spans, f"lines longer than {self.max_chars:,} characters"))

@@ -19,7 +19,7 @@ from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from filters.base import KEEP, Decision, Filter, drop
-from pipeline.document import Document
+from pipeline.document import Document, Evidence
 
 _loaded: dict[tuple, object] = {}
 _lock = threading.Lock()
@@ -109,9 +109,22 @@ class UrlBlocklist(Filter):
             return KEEP
         self.setup()
         url = normalize_url(doc.url)
-        if any(host in self._user_domains for host in host_and_parents(url)):
-            return drop("user_domain")
+        blocked = [host for host in host_and_parents(url) if host in self._user_domains]
+        if blocked:
+            return drop("user_domain", evidence=_host_evidence(doc.url, blocked[0], "user domain"))
         from datatrove.data import Document as DatatroveDocument
 
         result = self._filter.filter(DatatroveDocument(text="", id=doc.id, metadata={"url": url}))
-        return KEEP if result is True else drop(result[1])
+        if result is True:
+            return KEEP
+        reason = result[1]
+        found = None
+        if reason in ("domain", "subdomain"):  # only on a drop: one more suffix-list lookup
+            parts = self._filter.tldextractor(url)
+            found = parts.registered_domain if reason == "domain" else parts.fqdn
+        return drop(reason, evidence=_host_evidence(doc.url, found, "listed " + reason) if found else None)
+
+
+def _host_evidence(url: str, host: str, what: str) -> Evidence:
+    start = url.lower().find(host)
+    return Evidence(note=f"{what} {host}", url_spans=((start, start + len(host)),) if start >= 0 else ())

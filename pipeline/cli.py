@@ -119,6 +119,12 @@ def cmd_inspect(args) -> int:
     read_bytes, join, exists = _fs()
     try:
         manifest = load_manifest(read_bytes, args.dir, join)
+        if args.html is not None:
+            from pipeline.inspect_dataset import write_report_html
+
+            target = args.html or join(args.dir, "report.html")
+            print(f"{write_report_html(args.dir, target, read_bytes, join, exists, _list_names)} written")
+            return 0
         text = describe(args.dir, manifest, read_bytes, join, exists, sample_rows=args.rows)
     except ValueError as e:  # no manifest, a malformed one, or a path leading outside the dataset
         print(f"tokenmill: {e}", file=sys.stderr)
@@ -153,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     insp = sub.add_parser("inspect", help="human summary of a built dataset")
     insp.add_argument("dir")
     insp.add_argument("--rows", type=int, default=2, help="decoded sample rows to show")
+    insp.add_argument("--html", nargs="?", const="", default=None, metavar="FILE",
+                      help="(re)write the dataset's report page from report.json (default: DIR/report.html)")
     ver = sub.add_parser("verify", help="re-read every shard and check it against the manifest")
     ver.add_argument("dir")
     sub.add_parser("train", help="streaming GPT pretraining on a built dataset", add_help=False)

@@ -117,6 +117,16 @@ class MixConfig(_Strict):
     temperature: Optional[float] = Field(default=None, gt=0)
 
 
+class ReportConfig(_Strict):
+    """What report.html shows besides counts (pipeline.report_parts): per (source, stage, reason) the
+    `samples` removed documents with the smallest hash of (seed, id), `kept_samples` kept ones per source,
+    each cut to `excerpt_chars` characters. 0 samples shows none (e.g. for data that must not be quoted)."""
+
+    samples: int = Field(default=5, ge=0, le=100)
+    kept_samples: int = Field(default=3, ge=0, le=100)
+    excerpt_chars: int = Field(default=2000, ge=100, le=100_000)
+
+
 class PipelineConfig(_Strict):
     output: str
     seed: int = 0
@@ -133,6 +143,7 @@ class PipelineConfig(_Strict):
     max_error_fraction: float = Field(default=0.1, ge=0, le=1)
     # Fraction of rejected documents whose text is kept in rejects/ (all ids are always kept).
     rejects_text_fraction: float = Field(default=1.0, ge=0, le=1)
+    report: ReportConfig = ReportConfig()
 
     @model_validator(mode="after")
     def _unique_source_names(self):

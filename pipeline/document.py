@@ -38,6 +38,16 @@ class Document:
     signals: dict[str, Signal] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What made a stage decide, where it can say: character ranges of the document's text (or of its
+    URL) that triggered the decision, and a few words on what matched. Shown in report.html's samples."""
+
+    spans: tuple[tuple[int, int], ...] = ()  # [start, end) ranges of the text, in order
+    note: str = ""  # e.g. "repeated 2-gram 'click here'", "blocked domain evil.com"
+    url_spans: tuple[tuple[int, int], ...] = ()  # [start, end) ranges of the URL
+
+
 @dataclass
 class Rejection:
     """A document a stage removed, with the stable reason string and, for a duplicate, the id of
@@ -47,6 +57,7 @@ class Rejection:
     stage: str
     reason: str
     duplicate_of: Optional[str] = None
+    evidence: Optional[Evidence] = None
 
 
 @dataclass

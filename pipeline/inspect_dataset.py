@@ -39,3 +39,25 @@ def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows
             text = tok.decode([int(t) for t in row], skip_special_tokens=False)
             parts.append(f"{shards[0]['path']} row {i} (first {chars} characters):\n{text[:chars]!r}")
     return "\n\n".join(parts)
+
+
+def write_report_html(out_dir: str, target: str, read_bytes, join, exists, list_names) -> str:
+    """Renders report.html from the dataset's report.json (samples from rejects/ and curated/ when the
+    report predates them) to `target`; returns `target`."""
+    from pipeline.report_html import render_report_html
+    from pipeline.transforms.fileio import open_raw, write_bytes
+
+    report_path = join(out_dir, "report.json")
+    if not exists(report_path):
+        raise ValueError(f"{out_dir} has no report.json to render")
+    report = json.loads(read_bytes(report_path))
+    if "samples" not in report:
+        from pipeline.report_backfill import backfill_samples
+
+        config = report.get("config") or {}
+        settings = config.get("report") or {}
+        report["samples"] = backfill_samples(
+            out_dir, join, list_names, open_raw, int(config.get("seed", 0)), settings.get("samples", 5),
+            settings.get("kept_samples", 3), settings.get("excerpt_chars", 2000))
+    write_bytes(target, render_report_html(report).encode("utf-8"))
+    return target

@@ -39,13 +39,14 @@ from pipeline.progress_report import ProgressReport
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.commit import CommitRun, RunPaths
+from pipeline.transforms.commit import CommitRun, RunPaths, write_html_report
 from pipeline.transforms.curate_pass import CurateSplits
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.fileio import read_bytes, read_json, write_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
+from pipeline.transforms.report_parts import REPORT, MergeParts
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
@@ -92,7 +93,7 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     planned = p | "Plan" >> PlanSplits(cfg.sources)
     splits, plan = meter("splits", planned["splits"]), planned["plan"]
     scanned = splits | "Scan" >> ScanSplits(cfg, spill, plan)
-    events, written = [scanned["events"]], [scanned["written"]]
+    events, written, reports = [scanned["events"]], [scanned["written"]], [scanned[REPORT]]
     empty = p | "NoDecisions" >> beam.Create([])
 
     dups = empty
@@ -109,16 +110,18 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
                | "Curate" >> CurateSplits(cfg, spill, plan))
     events.append(curated["events"])
     written.append(curated["written"])
+    reports.append(curated[REPORT])
 
     near = empty
     if cfg.dedup.near:
-        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter)
+        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter, cfg.report.samples > 0)
         near = meter("near_decisions", near)
     mixing = mixing_requested(cfg)
     tokenized = (with_decisions("WithNear", splits, {"near": near, "curated": split_numbers("Curated", p, planned["numbered"], curated["events"])})
                  | "Tokenize" >> TokenizeSplits(cfg, spill, plan, mixing))
     events.append(tokenized["events"])
     written.append(tokenized["written"])
+    reports.append(tokenized[REPORT])
     token_files = split_numbers("TokenFiles", p, planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
 
     mix_plan = chosen = mix_table = None
@@ -133,8 +136,9 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
     counts = meter("counts", events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
     written = meter("output_files", written | "AllOutputFiles" >> beam.Flatten())
+    report_parts = meter("report_parts", reports | "AllReportParts" >> beam.Flatten()) | "MergeReportParts" >> beam.CombinePerKey(MergeParts())
     commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
-                     "shuffle": meter.totals(p), "plan": plan}
+                     "shuffle": meter.totals(p), "plan": plan, "report_parts": report_parts}
     if mix_table is not None:
         commit_inputs["mix_table"] = mix_table
     _ = commit_inputs | "Commit" >> CommitRun(cfg, started)
@@ -205,9 +209,10 @@ def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
         raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
     report = read_json(paths.final("report.json"))
     cpu = _cpu_seconds(result)
-    if cpu:  # known once the job is done: added by the driver to the committed report
+    if cpu:  # known once the job is done: added by the driver to the committed report (and its page)
         report["cpu_seconds"] = cpu
         write_json(paths.final("report.json"), report)
+        write_html_report(paths, report)
     return report
 
 

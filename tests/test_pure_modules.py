@@ -6,7 +6,8 @@ import pytest
 
 PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
         "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
-        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys"]
+        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
+        "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html"]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -55,3 +55,15 @@ def remove_lines(text: str, frequent: Collection[bytes]) -> tuple[str, int, int]
 def too_short(text: str, min_chars: int) -> bool:
     """Shorter than min_chars characters once surrounding whitespace is stripped."""
     return len(text.strip()) < min_chars
+
+
+def removed_lines_evidence(text: str, frequent: Collection[bytes]):
+    """The lines `remove_lines` takes out, as an Evidence (for a document left too short: report.html)."""
+    from pipeline.document import Evidence
+
+    spans, start = [], 0
+    for line in text.splitlines(keepends=True):
+        if len(spans) < 20 and line_key(line) in frequent:
+            spans.append((start, start + len(line.rstrip("\r\n"))))
+        start += len(line)
+    return Evidence(tuple(spans), "lines repeated across the corpus")

@@ -23,6 +23,7 @@ from pipeline.accounting import build_source_report, error_fraction_problems, to
 from pipeline.config import PipelineConfig
 from pipeline.manifest import build_manifest, empty_train_problem
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
+from pipeline.report_data import report_sections, shard_summary
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
 from pipeline.transforms.fileio import join, read_bytes, write_bytes, write_json
 
@@ -66,7 +67,7 @@ def _refuse(paths: RunPaths, report: dict, message: str):
                         f"{paths.tmp}/errors/; the output's previous content, if any, is unchanged)")
 
 
-def _write_html_report(paths: RunPaths, report: dict) -> None:
+def write_html_report(paths: RunPaths, report: dict) -> None:
     from pipeline.report_html import render_report_html
 
     write_bytes(paths.final("report.html"), render_report_html(report).encode("utf-8"))
@@ -82,7 +83,7 @@ def shuffle_report(shuffle: list, input_bytes: int) -> dict:
 
 
 def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float, written: list[str] = (), shuffle: dict | None = None) -> dict:
+               started: float, written: list[str] = (), shuffle: dict | None = None, report_parts: list = ()) -> dict:
     """Report, shards and side outputs (`written`: their names under OUT/.tmp/), tokenizer copy, file list,
     manifest (last). Returns the report; raises CommitRefused."""
     paths = RunPaths(cfg.output)
@@ -111,8 +112,11 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
         "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
         **({"shuffle": shuffle} if shuffle is not None else {}),
         "config": cfg.model_dump(mode="json")}
+    report |= report_sections(cfg, report_parts, shard_stats, report["config"])
+    for split, shards in shard_summary(shard_stats).items():
+        report["splits"].get(split, {}).update(shards)
     write_json(paths.final("report.json"), report)
-    _write_html_report(paths, report)
+    write_html_report(paths, report)
     write_file_list(cfg.output, run_files)
     write_json(paths.final("manifest.json"), manifest)  # last: the commit point
     if FileSystems.exists(paths.tmp):
@@ -120,10 +124,10 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     return report
 
 
-def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, cfg, started):
+def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, report_parts, cfg, started):
     # `written`: the side outputs' names under OUT/.tmp/, moved into place before the manifest.
     shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
-    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled)
+    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled, report_parts or [])
     return cfg.output
 
 
@@ -138,7 +142,7 @@ class CommitRun(beam.PTransform):
 
     def expand(self, inputs):
         mix, written = inputs.get("mix_table"), inputs.get("written")
-        shuffle, plan = inputs.get("shuffle"), inputs.get("plan")
+        shuffle, plan, parts = inputs.get("shuffle"), inputs.get("plan"), inputs.get("report_parts")
         return (
             inputs["shard_stats"].pipeline
             | "Once" >> beam.Create([None])
@@ -147,5 +151,6 @@ class CommitRun(beam.PTransform):
                 beam.pvalue.AsSingleton(mix) if mix is not None else None,
                 beam.pvalue.AsList(written) if written is not None else None,
                 beam.pvalue.AsList(shuffle) if shuffle is not None else None,
-                beam.pvalue.AsSingleton(plan) if plan is not None else None, cfg=self.cfg, started=self.started)
+                beam.pvalue.AsSingleton(plan) if plan is not None else None,
+                beam.pvalue.AsList(parts) if parts is not None else None, cfg=self.cfg, started=self.started)
         )

@@ -46,4 +46,4 @@ class SourceFilters:
             self._count(name, n)
         if result.kept:
             return result.doc
-        return Rejection(result.doc, filter_stage(result.dropped_by), result.reason)
+        return Rejection(result.doc, filter_stage(result.dropped_by), result.reason, evidence=result.evidence)

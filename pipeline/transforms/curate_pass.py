@@ -18,7 +18,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
 from pipeline.dedup.keys import node_key
-from pipeline.dedup.lines import remove_lines, too_short
+from pipeline.dedup.lines import remove_lines, removed_lines_evidence, too_short
 from pipeline.dedup.lsh import LshParams, band_keys
 from pipeline.dedup.minhash import MinHasher, compact_signature
 from pipeline.dedup.shingles import shingle_hashes
@@ -121,7 +121,8 @@ class _CurateSplitFn(SplitPassFn):
                 self.chars_removed.inc(chars)
                 tally.add("lines_removed", doc.source, "dedup_lines", "repeated_line", lines, chars)
                 if too_short(text, self.cfg.dedup.lines.min_chars_after):
-                    rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup"))
+                    rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup",
+                                          evidence=removed_lines_evidence(doc.text, frequent)))
                     return None
                 doc = Document(doc.id, doc.source, text, doc.url, dict(doc.signals))
         outcome = self.filters.apply(doc)

@@ -6,7 +6,9 @@
      only the signatures of members of buckets with two or more are read back (by row)
   -> candidate pairs verified by estimated Jaccard (pipeline.dedup.lsh.bucket_pairs): the edges
   -> ConnectedComponents over the edges -> each cluster's smallest node key survives
-  -> (split, ("near", curated row, survivor id)) for the others, applied by the tokenize pass.
+  -> (split, ("near", curated row, survivor id)) for the others, applied by the tokenize pass; with
+     `notify_survivors`, also (survivor's split, (SURVIVED, its row, source, removed id)), so report.html
+     can show a sampled near duplicate next to the document that survived it.
 
 Nodes are (node key, split, row): ordered by node key (id, source, text hash) first, so the survivor is the
 document with the smallest id as before. A reducer holds one bucket's entries (16 bytes each) and the
@@ -29,6 +31,7 @@ from pipeline.spill import SpillPaths, read_records
 from pipeline.transforms.components import ConnectedComponents
 
 NEAR_DUPLICATE = "near_duplicate"
+SURVIVED = "dedup_near:survived"  # the tag of a notice to a survivor's split (not a decision to apply)
 
 
 class _SplitSignatures:
@@ -94,21 +97,34 @@ class _VerifyBucketFn(TimedDoFn, beam.DoFn):
                     yield node, anchor
 
 
-def _non_survivor_decision(node_label):
+def _non_survivor_decision(node_label, notify_survivor: bool = False):
     node, label = node_label
     if node == label:
         return []
-    (_, _, _), split, row = node
+    (removed_id, removed_source, _), split, row = node
     survivor_id = label[0][0]
-    return [(split, (STAGE_DEDUP_NEAR, row, NEAR_DUPLICATE, survivor_id))]
+    out = [(split, (STAGE_DEDUP_NEAR, row, NEAR_DUPLICATE, survivor_id))]
+    if notify_survivor:  # so the survivor's split can quote it next to the duplicate (report.html)
+        _, survivor_split, survivor_row = label
+        out.append((survivor_split, (SURVIVED, survivor_row, removed_source, removed_id)))
+    return out
+
+
+def survivor_notices(decisions) -> dict[int, list[tuple[str, str]]]:
+    """Curated row -> [(source, id) of each near duplicate removed in its favour], from a split's decisions."""
+    out: dict[int, list] = {}
+    for stage, row, source, removed_id in decisions:
+        if stage == SURVIVED:
+            out.setdefault(row, []).append((source, removed_id))
+    return out
 
 
 class DecideNear(beam.PTransform):
     """Bucket numbers in (after the curate pass wrote its band files); (split, decision) pairs out."""
 
-    def __init__(self, spill: SpillPaths, plan, cfg: NearDedupConfig, meter=None):
+    def __init__(self, spill: SpillPaths, plan, cfg: NearDedupConfig, meter=None, notify_survivors: bool = False):
         super().__init__()
-        self.spill, self.plan, self.cfg = spill, plan, cfg
+        self.spill, self.plan, self.cfg, self.notify_survivors = spill, plan, cfg, notify_survivors
         self.meter = meter or (lambda stage, pcoll: pcoll)
         self.params = LshParams.from_config(cfg)
 
@@ -118,5 +134,5 @@ class DecideNear(beam.PTransform):
         return (
             self.meter("near_edges", edges)
             | "Components" >> ConnectedComponents(self.cfg.max_rounds)
-            | "NonSurvivors" >> beam.FlatMap(_non_survivor_decision)
+            | "NonSurvivors" >> beam.FlatMap(_non_survivor_decision, self.notify_survivors)
         )

@@ -31,8 +31,13 @@ def curated_row(doc) -> dict:
     return row
 
 
+def keeps_text(seed: int, doc_id: str, text_fraction: float) -> bool:
+    """Whether rejects/ (and so report.html's samples) keep this rejected document's text."""
+    return text_fraction >= 1 or unit_interval(seed, "reject-text", doc_id) < text_fraction
+
+
 def reject_row(rej, seed: int, text_fraction: float) -> dict:
-    keep_text = text_fraction >= 1 or unit_interval(seed, "reject-text", rej.doc.id) < text_fraction
+    keep_text = keeps_text(seed, rej.doc.id, text_fraction)
     return {"id": rej.doc.id, "source": rej.doc.source, "stage": rej.stage, "reason": rej.reason,
             "duplicate_of": rej.duplicate_of, "score": rej.doc.signals.get("reject_score"), "url": rej.doc.url, "text": rej.doc.text if keep_text else None}
 

@@ -20,11 +20,13 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import rejection_kind
 from pipeline.config import TokenizerConfig
+from pipeline.report_parts import ReportCollector, copy_part, merge_parts
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.fileio import read_bytes
 from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
+from pipeline.transforms.progress import PassProgress, TimedDoFn
+from pipeline.transforms.report_parts import REPORT
 
 # Tags of a pass's small outputs.
 EVENTS, WRITTEN, METER = "events", "written", "meter"
@@ -104,7 +106,8 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
     rejects file, rejects/REJECTS-SPLIT.parquet) and implements `work`, which reads the split's files and
     writes the next ones, counting into `tally` and rejecting into `rejects`; it may add tagged outputs to
     `outputs` and returns the names of any other side-output files it wrote. Every pass then sends on its counts
-    (main output) and the names of its side-output files (WRITTEN)."""
+    (main output), the names of its side-output files (WRITTEN) and, at the end of a bundle, the report parts
+    of the bundle's splits (REPORT: samples and histograms, pipeline.report_parts)."""
 
     PASS = REJECTS = "pass"
 
@@ -122,16 +125,26 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
             self.progress = PassProgress(self.PASS, plan.input_bytes, self.spill.progress)
         split_bytes = grouped["split"][0][1]
         tally = Tally()
+        self.report = ReportCollector.for_config(self.cfg)  # this split's samples and histograms
         rejects = RejectSink(self.spill, f"rejects/{self.REJECTS}-{number:05d}.parquet", self.tokenizer, tally,
-                             self.cfg.seed, self.cfg.rejects_text_fraction)
+                             self.cfg.seed, self.cfg.rejects_text_fraction, self.report)
         outputs: list = []
         written = list(self.work(number, grouped, plan, tally, rejects, outputs) or [])
         written = rejects.close() + written
         self.progress.add(nbytes=split_bytes)
         yield from tally.events()
+        self._bundle_report.add(self.report)
         for rel in written:
             yield beam.pvalue.TaggedOutput(WRITTEN, rel)
         yield from outputs
+
+    def start_bundle(self):
+        self._bundle_report = BundleReport()
+
+    def finish_bundle(self):
+        """The bundle's report parts, merged over its splits (what Beam's combiner lifting would do): k samples
+        per key per bundle cross the shuffle, not k per split."""
+        yield from self._bundle_report.outputs()
 
     def work(self, number: int, grouped: dict, plan: SplitPlan, tally: Tally, rejects: "RejectSink",
              outputs: list) -> list[str]:
@@ -140,9 +153,30 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
 
 
 def apply_split_pass(pcoll, label: str, fn: SplitPassFn, plan, *tags: str) -> dict:
-    """Runs a SplitPassFn over (split number, {"split": [...], ...}) elements: {"events", "written", *tags}."""
-    out = pcoll | label >> beam.ParDo(fn, beam.pvalue.AsSingleton(plan)).with_outputs(WRITTEN, *tags, main=EVENTS)
-    return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], **{tag: out[tag] for tag in tags}}
+    """Runs a SplitPassFn over (split number, {"split": [...], ...}) elements: {"events", "written", "report",
+    *tags}."""
+    out = pcoll | label >> beam.ParDo(fn, beam.pvalue.AsSingleton(plan)).with_outputs(WRITTEN, REPORT, *tags, main=EVENTS)
+    return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], REPORT: out[REPORT], **{tag: out[tag] for tag in tags}}
+
+
+class BundleReport:
+    """Report parts (pipeline.report_parts) of the splits of one bundle, merged per key."""
+
+    def __init__(self):
+        self.parts: dict = {}
+
+    def add(self, collector) -> None:
+        for key, part in collector.items():
+            self.parts[key] = copy_part(part) if key not in self.parts else merge_parts(self.parts[key], part)
+
+    def outputs(self):
+        from apache_beam.transforms.window import GlobalWindow
+        from apache_beam.utils.timestamp import MIN_TIMESTAMP
+        from apache_beam.utils.windowed_value import WindowedValue
+
+        for key, part in self.parts.items():
+            yield beam.pvalue.TaggedOutput(REPORT, WindowedValue((key, part), MIN_TIMESTAMP, [GlobalWindow()]))
+        self.parts = {}
 
 
 class _PositionSink:
@@ -196,14 +230,15 @@ class ParquetSink:
 
 class RejectSink:
     """Writes one split's rejected documents to rejects/<pass>-SPLIT.parquet (via ParquetSink) and counts each
-    one with the tokens it would have had (EOS included)."""
+    one with the tokens it would have had (EOS included); shows each to the split's report collector."""
 
     FLUSH = 256
 
     def __init__(self, spill: SpillPaths, rel: str, tokenizer: DocumentTokenizer, tally: Tally, seed: int,
-                 text_fraction: float):
+                 text_fraction: float, report=None):
         self.sink = ParquetSink(spill, rel, REJECTS_SCHEMA)
         self.tokenizer, self.tally, self.seed, self.text_fraction = tokenizer, tally, seed, text_fraction
+        self.report = report  # a pipeline.report_parts.ReportCollector: samples and histograms, or None
         self._pending: list = []
 
     def add(self, rejection) -> None:
@@ -215,6 +250,8 @@ class RejectSink:
         batch, self._pending = self._pending, []
         for r, ids in zip(batch, self.tokenizer.encode_documents([r.doc.text for r in batch])):
             self.tally.add(rejection_kind(r.stage), r.doc.source, r.stage, r.reason, 1, len(ids))
+            if self.report is not None:
+                self.report.removed(r, len(ids))
         self.sink.write([reject_row(r, self.seed, self.text_fraction) for r in batch])
 
     def close(self) -> list[str]:

@@ -17,6 +17,7 @@ from mixers.selection import bucket_of
 from pipeline.config import PipelineConfig
 from pipeline.document import STAGE_DEDUP_NEAR, Rejection
 from pipeline.spill import SpillPaths, read_records, write_records
+from pipeline.transforms.dedup_near import NEAR_DUPLICATE, survivor_notices
 from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
 from pipeline.transforms.split_pass import ParquetSink, SplitPassFn, apply_split_pass
@@ -77,16 +78,18 @@ class _TokenizeSplitFn(SplitPassFn):
         self.tokens = Metrics.counter("tokenize", "tokens")
 
     def work(self, number, grouped, plan, tally, rejects, outputs):
-        near = {row: survivor for _, row, _, survivor in grouped["near"]}
+        near = {row: survivor for stage, row, _, survivor in grouped["near"] if stage == STAGE_DEDUP_NEAR}
+        survived = survivor_notices(grouped["near"])  # row -> [(source, id)] of near duplicates it replaced
         curated = (ParquetSink(self.spill, f"curated/curated-{number:05d}.parquet", CURATED_SCHEMA)
                    if self.cfg.write_curated else None)
         tokens = _TokenFile(self.spill.tokens(number), self.tokenizer, self.cfg.seed, self.mixing)
         docs = read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))
-        for batch in _batches(self._survivors(docs, near, rejects), self.cfg.tokenizer.batch_size):
+        for batch in _batches(self._survivors(docs, near, survived, rejects, self.report), self.cfg.tokenizer.batch_size):
             if curated is not None:
                 curated.write([curated_row(d) for d in batch])
             for doc, n in zip(batch, tokens.encode(batch)):
                 tally.add("kept", doc.source, size=n)
+                self.report.kept(doc, n)
                 self.tokens.inc(n)
                 self.progress.add(docs=1, tokens=n)
         tokens.close()
@@ -96,12 +99,16 @@ class _TokenizeSplitFn(SplitPassFn):
         return curated.close() if curated is not None else []
 
     @staticmethod
-    def _survivors(docs, near: dict, rejects):
+    def _survivors(docs, near: dict, survived: dict, rejects, report):
+        """The documents that are no near duplicate; the others are rejected. A survivor is shown to the
+        report with the near duplicates it replaced (samples side by side)."""
         for row, doc in enumerate(docs):
             if row in near:
-                rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, "near_duplicate", near[row]))
-            else:
-                yield doc
+                rejects.add(Rejection(doc, STAGE_DEDUP_NEAR, NEAR_DUPLICATE, near[row]))
+                continue
+            for source, removed_id in survived.get(row, ()):
+                report.survivor(doc, source, removed_id, NEAR_DUPLICATE)
+            yield doc
 
 
 def _batches(items, size: int):

@@ -127,6 +127,19 @@ def test_verify_and_inspect(built, capsys):
     assert "train" in text and "validation" in text and "realized" in text and "row 0" in text
 
 
+def test_inspect_html_rerenders_the_report_page(built, tmp_path, capsys):
+    tmp, _, _ = built
+    out = tmp / "out"
+    target = tmp_path / "page.html"
+    assert main(["inspect", str(out), "--html", str(target)]) == 0
+    assert f"{target} written" in capsys.readouterr().out
+    page = target.read_text(encoding="utf-8")
+    with open(out / "report.html", encoding="utf-8") as f:
+        assert f.read() == page  # the run's own page: same report.json, same page (CPU seconds included)
+    assert 'data-source="web"' in page and "exact_duplicate" in page and 'class="sample"' in page
+    assert main(["inspect", str(tmp_path), "--html"]) == 2  # not a dataset
+
+
 def test_verify_names_a_corrupted_shard(built, tmp_path, capsys):
     tmp, _, _ = built
     copy = tmp_path / "copy"

@@ -40,3 +40,11 @@ def test_navigation_boilerplate_of_real_pages_is_what_repeats():
 
 def test_too_short():
     assert too_short(" \n ", 1) and not too_short(" x ", 1) and not too_short("", 0)
+
+
+def test_the_evidence_of_a_document_left_too_short_is_its_frequent_lines():
+    from pipeline.dedup.lines import line_key, removed_lines_evidence
+
+    text = "Home | About\nreal content\nHome  |  about\n"
+    evidence = removed_lines_evidence(text, {line_key("home | about")})
+    assert [text[s:e] for s, e in evidence.spans] == ["Home | About", "Home  |  about"]
