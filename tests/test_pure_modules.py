@@ -6,7 +6,8 @@ import pytest
 
 PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
         "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
-        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys"]
+        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
+        "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report"]
 
 
 @pytest.mark.parametrize("module", PURE)

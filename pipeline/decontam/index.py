@@ -1,0 +1,121 @@
+"""The evaluation n-gram index and the matcher (pure: no Beam, no torch).
+
+`EvalIndex.build` turns evaluation examples into two parallel arrays sorted by key: `keys` (uint64 n-gram
+keys, pipeline.decontam.ngrams) and `owners` (uint32: the example that holds the n-gram, numbered across
+all sets), plus each example's set and id. A key that several examples share appears once per example.
+Memory: 12 bytes per (n-gram, example) entry in the arrays, so ~12 MB per million eval n-grams (a Python
+set of the same keys would take ~60 MB: see bench/bench_decontam.py), whatever the training corpus size.
+
+An example of at least `ngram` words contributes its n-grams; one of `min_words` to `ngram - 1` words
+contributes one key for its whole text; a shorter one ("the answer is 5") contributes nothing and is
+counted as too short. `Matcher.find` looks up every window of a document of each length the index
+holds, with one `searchsorted` per length.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+import numpy as np
+
+from pipeline.decontam.ngrams import text_keys, window_keys, word_hashes, words
+
+
+@dataclass
+class EvalSetStats:
+    examples: int = 0  # records read from the set's files
+    indexed: int = 0  # examples with at least min_words words
+    too_short: int = 0
+    ngrams: int = 0  # (n-gram, example) entries in the index
+
+
+@dataclass
+class EvalIndex:
+    ngram: int
+    keys: np.ndarray  # uint64, sorted
+    owners: np.ndarray  # uint32, the example of each key
+    lengths: tuple[int, ...]  # window lengths the keys were made from
+    example_set: np.ndarray  # uint16: the set of each example
+    example_ids: list[str]
+    set_names: list[str]
+    stats: dict[str, EvalSetStats] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, examples: Iterable[tuple[str, str, str]], set_names: list[str], ngram: int,
+              min_words: int) -> "EvalIndex":
+        """examples: (set name, example id, text), in a stable order."""
+        set_number = {name: i for i, name in enumerate(set_names)}
+        stats = {name: EvalSetStats() for name in set_names}
+        key_parts, owner_parts, sets, ids, lengths = [], [], [], [], set()
+        for set_name, example_id, text in examples:
+            s = stats[set_name]
+            s.examples += 1
+            n_words = len(words(text))
+            if n_words < min_words:
+                s.too_short += 1
+                continue
+            keys = np.unique(text_keys(text, ngram))
+            lengths.add(min(ngram, n_words))
+            key_parts.append(keys)
+            owner_parts.append(np.full(keys.size, len(ids), dtype=np.uint32))
+            sets.append(set_number[set_name])
+            ids.append(example_id)
+            s.indexed += 1
+            s.ngrams += keys.size
+        keys = np.concatenate(key_parts + [np.empty(0, np.uint64)])
+        owners = np.concatenate(owner_parts + [np.empty(0, np.uint32)])
+        order = np.argsort(keys, kind="stable")
+        return cls(ngram, keys[order], owners[order], tuple(sorted(lengths)), np.array(sets, dtype=np.uint16),
+                   ids, list(set_names), stats)
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.owners.nbytes + self.example_set.nbytes
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An example found in a document: its number in the index, how many of its keys the document holds,
+    and the word windows (start, length) that matched them."""
+
+    example: int
+    windows: tuple[tuple[int, int], ...]
+
+
+class Matcher:
+    """Finds a document's evaluation examples. Built once per worker from an EvalIndex."""
+
+    def __init__(self, index: EvalIndex):
+        self.index = index
+
+    def find(self, text: str, ws: Optional[list[str]] = None) -> list[Hit]:
+        """The examples whose n-grams (or whole short text) the document holds, by example number. A key
+        several examples share goes to the one with the most matched keys in this document (then the
+        lowest number), so shared boilerplate does not count as many examples found."""
+        index = self.index
+        if index.keys.size == 0:
+            return []
+        hashes = word_hashes(words(text) if ws is None else ws)
+        matched: list[tuple[int, int, int, int]] = []  # (start word, length, lo, hi) in the sorted keys
+        for k, keys in window_keys(hashes, index.lengths).items():
+            pos = np.searchsorted(index.keys, keys)
+            pos[pos == index.keys.size] = 0
+            for start in np.flatnonzero(index.keys[pos] == keys):
+                lo = int(pos[start])
+                hi = int(np.searchsorted(index.keys, keys[start], side="right"))
+                matched.append((int(start), k, lo, hi))
+        if not matched:
+            return []
+        votes = Counter(int(o) for _, _, lo, hi in matched for o in index.owners[lo:hi])
+        windows: dict[int, list[tuple[int, int]]] = {}
+        for start, k, lo, hi in matched:
+            owner = min((int(o) for o in index.owners[lo:hi]), key=lambda o: (-votes[o], o))
+            windows.setdefault(owner, []).append((start, k))
+        return [Hit(e, tuple(sorted(w))) for e, w in sorted(windows.items())]
+
+    def set_of(self, hit: Hit) -> str:
+        return self.index.set_names[int(self.index.example_set[hit.example])]
+
+    def example_id(self, hit: Hit) -> str:
+        return self.index.example_ids[hit.example]

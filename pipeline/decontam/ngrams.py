@@ -1,0 +1,80 @@
+"""Text normalization and n-gram hashing for decontamination (pure: no Beam, no torch).
+
+Both sides, evaluation examples and training documents, go through `words`: Unicode NFKC, case folded,
+then the runs of letters, digits and combining marks (`[\\p{L}\\p{N}\\p{M}]+`); punctuation, symbols and
+whitespace only separate words. Digits are kept as they are, so "5 apples" and "6 apples" differ. A
+word never spans whitespace, so the words of a text are those of its whitespace-separated chunks, each
+normalized alone: `word_spans` uses that to say which characters of the original text hold each word
+(redaction cuts whole chunks).
+
+An n-gram's key is a 64-bit hash: each word's xxh3-64, combined as a polynomial mod 2**64
+(h = sum w_i * P**(k-1-i)), plus k * LENGTH_SALT so that windows of different lengths never share a
+key by construction. Two different n-grams share a key with probability ~2**-64.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import regex
+import xxhash
+
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
+_ASCII_WORD = regex.compile(r"[a-z0-9]+")
+_CHUNK = re.compile(r"\S+")  # re's \s is str.isspace
+_P = np.uint64(0x9E3779B97F4A7C15)  # odd, so every power of it is invertible mod 2**64
+_LENGTH_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def normalize_chunk(chunk: str) -> str:
+    return chunk.lower() if chunk.isascii() else unicodedata.normalize("NFKC", chunk).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The normalized words of a text (see the module docstring)."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """For each word of `words(text)`, in order, the (start, end) characters of the original text's
+    whitespace-free chunk that holds it."""
+    spans = []
+    for m in _CHUNK.finditer(text):
+        n = len(_WORD.findall(normalize_chunk(m.group())))
+        spans += [m.span()] * n
+    return spans
+
+
+def word_hashes(ws: list[str]) -> np.ndarray:
+    """xxh3-64 of each word's UTF-8 bytes (uint64, one per word)."""
+    return np.fromiter((xxhash.xxh3_64_intdigest(w.encode("utf-8", "surrogatepass")) for w in ws),
+                       dtype=np.uint64, count=len(ws))
+
+
+def window_keys(hashes: np.ndarray, lengths) -> dict[int, np.ndarray]:
+    """{k: the keys of every k-word window, by start word} for each k in `lengths` that fits. The
+    windows of length k + 1 extend those of length k by one word: max(lengths) - 1 array steps in all."""
+    out: dict[int, np.ndarray] = {}
+    wanted = set(lengths)
+    h = hashes
+    with np.errstate(over="ignore"):
+        for k in range(1, max(wanted, default=0) + 1):
+            if k > 1:
+                h = h[:-1] * _P + hashes[k - 1:]
+            if h.size == 0:
+                break
+            if k in wanted:
+                out[k] = h + np.uint64(k) * _LENGTH_SALT
+    return out
+
+
+def text_keys(text: str, n: int) -> np.ndarray:
+    """The keys of an example: one per n-gram, or one for the whole text when it has fewer than n words
+    (none for a text without words)."""
+    hashes = word_hashes(words(text))
+    if hashes.size == 0:
+        return hashes
+    return window_keys(hashes, [min(n, hashes.size)])[min(n, hashes.size)]
