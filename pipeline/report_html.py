@@ -1,6 +1,7 @@
 """report.json as a small self-contained HTML page: per source, the accounting counts and a bar chart of
-dropped documents per reason (and duplicates per reason, when the report has them). Inline CSS bars only (no scripts, no external assets), so the file can be
-mailed or opened from a bucket as is.
+dropped documents per reason (and duplicates per reason, when the report has them); per evaluation set,
+what decontamination found (when the run decontaminated). Inline CSS bars only (no scripts, no external
+assets), so the file can be mailed or opened from a bucket as is.
 """
 from __future__ import annotations
 
@@ -57,6 +58,22 @@ def _source_section(name: str, stats: dict, widest: int) -> str:
     return section
 
 
+_DECONTAMINATION = (("examples", "examples"), ("examples_found", "examples found"),
+                    ("documents_matched", "documents matched"), ("documents_removed", "documents removed"),
+                    ("documents_redacted", "documents redacted"), ("tokens_removed", "tokens removed"))
+
+
+def _decontamination_section(sets: dict) -> str:
+    """One row per evaluation set: how many of its examples the training data held, and what was done."""
+    header = "<th>set</th>" + "".join(f"<th>{label}</th>" for _, label in _DECONTAMINATION)
+    rows = "".join(f"<tr><td>{escape(str(name))}</td>"
+                   + "".join(f"<td>{_int((d or {}).get(key)):,}</td>" for key, _ in _DECONTAMINATION) + "</tr>"
+                   for name, d in sets.items())
+    return ("<h2>decontamination</h2>\n<p>Evaluation examples found in the training data; which ones, and in which "
+            "documents: <code>decontamination/*.parquet</code>.</p>\n"
+            f"<table class=\"counts\"><tr>{header}</tr>{rows}</table>\n")
+
+
 def render_report_html(report: dict) -> str:
     """The page for a report.json dict (`report["sources"][name]` with read, kept, rejected, duplicates,
     unreadable and rejected_by_reason); missing counts show as 0 and extra keys are ignored."""
@@ -67,6 +84,8 @@ def render_report_html(report: dict) -> str:
     body = "".join(_source_section(str(name), stats, widest) for name, stats in sources.items())
     if not sources:
         body = '<p class="none">the report has no sources</p>'
+    if isinstance(report.get("decontamination"), dict):
+        body += _decontamination_section(report["decontamination"])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>tokenmill curation report</title><style>{_STYLE}</style></head>\n"
             f"<body><h1>tokenmill curation report</h1>\n"

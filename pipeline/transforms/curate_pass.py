@@ -1,11 +1,13 @@
 """CurateSplits: the pass that applies the dedup decisions and the filters to each split's documents.
 
 For each document of the split's spill (OUT/.tmp/docs/SPLIT.pkl), in order: a URL or exact duplicate is
-rejected (with the survivor's id); frequent lines are removed and a document left too short is rejected;
+rejected (with the survivor's id); when decontamination is on, a document holding an evaluation example is
+dropped or redacted (pipeline.transforms.decontam); frequent lines are removed and a document left too
+short is rejected;
 the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a survivor goes to OUT/.tmp/curated-docs/
 SPLIT.pkl and, when near dedup is on, its MinHash signature to the split's signature file and one band
 entry per LSH band to its key bucket file (pipeline.transforms.dedup_near). Rejections go to
-rejects/curate-SPLIT.parquet.
+rejects/curate-SPLIT.parquet, evaluation examples found to decontamination/matches-SPLIT.parquet.
 """
 from __future__ import annotations
 
@@ -22,9 +24,11 @@ from pipeline.dedup.lines import remove_lines, too_short
 from pipeline.dedup.lsh import LshParams, band_keys
 from pipeline.dedup.minhash import MinHasher, compact_signature
 from pipeline.dedup.shingles import shingle_hashes
+from pipeline.decontam.index import Matcher
 from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import SourceFilters
+from pipeline.transforms.decontam import FOUND, SplitDecontamination
 from pipeline.transforms.dedup_lines import LINES
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.split_pass import EVENTS, WRITTEN, RejectSink, Tally, load_tokenizer
@@ -87,8 +91,9 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
         self.changed = Metrics.counter("dedup_lines", "documents_changed")
         self.progress = None
+        self.matcher = None
 
-    def run(self, element, plan):
+    def run(self, element, plan, eval_index=None):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("curate", plan.input_bytes, self.spill.progress)
@@ -97,13 +102,19 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         tally = Tally()
         rejects = RejectSink(self.spill, f"rejects/curate-{number:05d}.parquet", self.tokenizer, tally,
                              self.cfg.seed, self.cfg.rejects_text_fraction)
+        decontam = None
+        if eval_index is not None:
+            if self.matcher is None or self.matcher.index is not eval_index:
+                self.matcher = Matcher(eval_index)
+            decontam = SplitDecontamination(self.cfg.decontaminate, self.matcher, self.spill, number, self.tokenizer,
+                                            tally)
         near = None
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
         with RecordWriter(self.spill.curated(number)) as curated:
             for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1]))):
                 self.progress.add(docs=1)
-                kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally)
+                kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally, decontam)
                 if kept is None:
                     continue
                 if near is not None:
@@ -112,17 +123,25 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
         if near is not None:
             near.close()
         written = rejects.close()
+        if decontam is not None:
+            written += decontam.close()
+            for found in sorted(decontam.found):
+                yield beam.pvalue.TaggedOutput(FOUND, found)
         self.progress.add(nbytes=grouped["split"][0][1])
         yield from tally.events()
         for rel in written:
             yield beam.pvalue.TaggedOutput(WRITTEN, rel)
 
-    def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally):
-        """The document as it leaves dedup and the filters, or None when a stage rejected it."""
+    def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally, decontam=None):
+        """The document as it leaves dedup, decontamination and the filters, or None when a stage rejected it."""
         if dup is not None:
             stage, reason, survivor = dup
             rejects.add(Rejection(doc, stage, reason, survivor))
             return None
+        if decontam is not None:
+            doc = decontam.apply(doc, rejects)
+            if doc is None:
+                return None
         if self.cfg.dedup.lines:
             text, lines, chars = remove_lines(doc.text, frequent)
             if lines:
@@ -142,13 +161,16 @@ class _CurateSplitFn(TimedDoFn, beam.DoFn):
 
 
 class CurateSplits(beam.PTransform):
-    """(number, {"split", "dups", "lines"}) -> {"events", "written"}; writes the curated spill and the near keys."""
+    """(number, {"split", "dups", "lines"}) -> {"events", "written", "decontam_found"}; writes the curated spill
+    and the near keys. `eval_index`: the EvalIndex (one element) when decontamination is on."""
 
-    def __init__(self, cfg: PipelineConfig, spill: SpillPaths, plan):
+    def __init__(self, cfg: PipelineConfig, spill: SpillPaths, plan, eval_index=None):
         super().__init__()
-        self.cfg, self.spill, self.plan = cfg, spill, plan
+        self.cfg, self.spill, self.plan, self.eval_index = cfg, spill, plan, eval_index
 
     def expand(self, with_decisions):
+        side = [beam.pvalue.AsSingleton(self.eval_index)] if self.eval_index is not None else []
         out = with_decisions | "DedupAndFilter" >> beam.ParDo(
-            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan)).with_outputs(WRITTEN, main=EVENTS)
-        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN]}
+            _CurateSplitFn(self.cfg, self.spill), beam.pvalue.AsSingleton(self.plan), *side
+        ).with_outputs(WRITTEN, FOUND, main=EVENTS)
+        return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], FOUND: out[FOUND]}
