@@ -74,8 +74,7 @@ def redact(text: str, windows, margin: int) -> str:
 
 def decontaminate(text: str, matcher: Matcher, action: str, margin: int, min_words: int) -> Optional[Decision]:
     """None for a clean document; else what to do with it (see the module docstring)."""
-    ws = words(text)
-    hits = matcher.find(text, ws)
+    hits = matcher.find(text)
     if not hits:
         return None
     order = {name: i for i, name in enumerate(matcher.index.set_names)}

@@ -21,21 +21,39 @@ import regex
 import xxhash
 
 _WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
-_ASCII_WORD = regex.compile(r"[a-z0-9]+")
 _CHUNK = re.compile(r"\S+")  # re's \s is str.isspace
 _P = np.uint64(0x9E3779B97F4A7C15)  # odd, so every power of it is invertible mod 2**64
 _LENGTH_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+# Bytes of ASCII text -> the same, lower-cased, every byte but a-z and 0-9 a space; _UTF8_SEPARATORS does
+# the same to UTF-8 text but keeps every non-ASCII byte (those tokens are split again by _WORD).
+_ASCII_WORDS = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+_UTF8_SEPARATORS = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256))
 
 
 def normalize_chunk(chunk: str) -> str:
     return chunk.lower() if chunk.isascii() else unicodedata.normalize("NFKC", chunk).casefold()
 
 
+def word_bytes(text: str) -> list[bytes]:
+    """The UTF-8 bytes of each normalized word (see the module docstring): the fast path, which works on
+    bytes with one translate table and splits again only the chunks that hold non-ASCII characters."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).split()
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    out: list[bytes] = []
+    for token in norm.encode("utf-8", "surrogatepass").translate(_UTF8_SEPARATORS).split():
+        if token.isascii():
+            out.append(token)
+        else:
+            out += [w.encode("utf-8", "surrogatepass") for w in _WORD.findall(token.decode("utf-8", "surrogatepass"))]
+    return out
+
+
 def words(text: str) -> list[str]:
     """The normalized words of a text (see the module docstring)."""
-    if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return [w.decode("utf-8", "surrogatepass") for w in word_bytes(text)]
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -48,10 +66,9 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def word_hashes(ws: list[str]) -> np.ndarray:
+def word_hashes(ws: list[bytes]) -> np.ndarray:
     """xxh3-64 of each word's UTF-8 bytes (uint64, one per word)."""
-    return np.fromiter((xxhash.xxh3_64_intdigest(w.encode("utf-8", "surrogatepass")) for w in ws),
-                       dtype=np.uint64, count=len(ws))
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, ws), dtype=np.uint64, count=len(ws))
 
 
 def window_keys(hashes: np.ndarray, lengths) -> dict[int, np.ndarray]:
@@ -74,7 +91,7 @@ def window_keys(hashes: np.ndarray, lengths) -> dict[int, np.ndarray]:
 def text_keys(text: str, n: int) -> np.ndarray:
     """The keys of an example: one per n-gram, or one for the whole text when it has fewer than n words
     (none for a text without words)."""
-    hashes = word_hashes(words(text))
+    hashes = word_hashes(word_bytes(text))
     if hashes.size == 0:
         return hashes
     return window_keys(hashes, [min(n, hashes.size)])[min(n, hashes.size)]

@@ -87,7 +87,7 @@ def test_the_index_is_sorted_and_costs_twelve_bytes_per_ngram():
     n_q1, n_q2 = len(words(QUESTION)) - 12, len(words(OTHER)) - 12
     assert idx.stats["gsm8k"].ngrams == idx.keys.size == n_q1 + n_q2
     assert np.all(np.diff(idx.keys.astype(np.float64)) >= 0) and np.all(idx.keys[:-1] <= idx.keys[1:])
-    assert idx.nbytes == 12 * idx.keys.size + 2 * 2
+    assert idx.nbytes == 12 * idx.keys.size + 2 * 2 + 2 ** 16 // 8  # and the smallest bitmap
 
 
 def test_an_empty_index_finds_nothing():
@@ -101,3 +101,10 @@ def test_decide_drop_names_the_first_set_in_config_order():
     assert decision.action == "drop" and decision.sets == ["zeta", "alpha"]
     assert decision.reason == "contaminated:zeta"
     assert decontaminate(FILLER * 3, Matcher(idx), "drop", 0, 8) is None
+
+
+def test_the_bitmap_prefilter_keeps_every_index_key_and_rules_out_most_others():
+    idx = index(*[("gsm8k", f"q{i}", f"{QUESTION} variant {i} " + OTHER) for i in range(200)])
+    assert idx.maybe(idx.keys).all()
+    others = np.random.default_rng(0).integers(0, 2**64, size=100_000, dtype=np.uint64)
+    assert idx.maybe(others).mean() < 0.1

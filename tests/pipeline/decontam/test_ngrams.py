@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.decontam.ngrams import text_keys, window_keys, word_hashes, word_spans, words
+from pipeline.decontam.ngrams import text_keys, window_keys, word_bytes, word_hashes, word_spans, words
 
 
 def test_words_are_case_folded_nfkc_runs_of_letters_and_digits():
@@ -44,13 +44,13 @@ def test_keys_depend_on_every_word_and_on_order():
 def test_a_text_shorter_than_n_is_one_key_of_its_whole_length():
     keys = text_keys("the quick brown fox", 13)
     assert keys.size == 1
-    assert keys[0] == window_keys(word_hashes(words("the quick brown fox")), [4])[4][0]
+    assert keys[0] == window_keys(word_hashes(word_bytes("the quick brown fox")), [4])[4][0]
     assert text_keys("!!!", 13).size == 0
 
 
 def test_window_keys_match_keys_of_each_window_alone():
     ws = words("a b c d e f g h")
-    keys = window_keys(word_hashes(ws), [3, 5, 20])
+    keys = window_keys(word_hashes([w.encode() for w in ws]), [3, 5, 20])
     assert set(keys) == {3, 5}  # no 20-word window in 8 words
     for k, arr in keys.items():
         assert arr.size == len(ws) - k + 1
@@ -60,7 +60,7 @@ def test_window_keys_match_keys_of_each_window_alone():
 
 def test_windows_of_different_lengths_never_share_keys():
     ws = words("x " * 30)  # the same word repeated: every window of one length has one key
-    keys = window_keys(word_hashes(ws), range(1, 14))
+    keys = window_keys(word_hashes(word_bytes("x " * 30)), range(1, 14))
     per_length = {k: set(v.tolist()) for k, v in keys.items()}
     assert all(len(v) == 1 for v in per_length.values())
     assert len(set().union(*per_length.values())) == 13
@@ -80,3 +80,15 @@ def test_word_spans_give_one_chunk_per_word_and_the_chunk_holds_it(text):
 @given(st.text(alphabet=st.sampled_from("aZé\u0301\u0308ß ﬁ５½™¨\u00a0\u3000\t\n.,-_x9Ǆİ"), max_size=40) | st.text(max_size=40))
 def test_words_of_a_text_are_the_words_of_its_whitespace_chunks(text):
     assert words(text) == [w for chunk in text.split() for w in words(chunk)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZé\u0301ß ﬁ５½™’—\u00a0\t\n.,-_x9Ǆİ"), max_size=40) | st.text(max_size=40))
+def test_the_bytes_fast_path_equals_the_definition(text):
+    import unicodedata
+
+    import regex
+
+    definition = regex.findall(r"[\p{L}\p{N}\p{M}]+", unicodedata.normalize("NFKC", text).casefold())
+    assert words(text) == definition
+    assert word_bytes(text) == [w.encode("utf-8", "surrogatepass") for w in definition]
