@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from pipeline.decontam.index import Hit, Matcher
-from pipeline.decontam.ngrams import word_spans, words
+from pipeline.decontam.ngrams import chunk_bounds, word_bytes, word_spans
 
 
 def contaminated_reason(set_name: str) -> str:
@@ -51,7 +51,7 @@ def redact(text: str, windows, margin: int) -> str:
     spans = word_spans(text)
     cuts: list[list[int]] = []
     for a, b in merged_word_ranges(windows, margin, len(spans)):
-        start, end = spans[a][0], spans[b - 1][1]
+        start, end = chunk_bounds(text, spans[a][0], spans[b - 1][1])
         if cuts and start <= cuts[-1][1]:
             cuts[-1][1] = max(cuts[-1][1], end)
         else:
@@ -81,6 +81,6 @@ def decontaminate(text: str, matcher: Matcher, action: str, margin: int, min_wor
     sets = sorted({matcher.set_of(h) for h in hits}, key=order.__getitem__)
     if action == "redact":
         kept = redact(text, [w for h in hits for w in h.windows], margin)
-        if len(words(kept)) >= min_words:
+        if len(word_bytes(kept)) >= min_words:
             return Decision("redact", hits, sets, kept)
     return Decision("drop", hits, sets)

@@ -4,8 +4,7 @@ Both sides, evaluation examples and training documents, go through `words`: Unic
 then the runs of letters, digits and combining marks (`[\\p{L}\\p{N}\\p{M}]+`); punctuation, symbols and
 whitespace only separate words. Digits are kept as they are, so "5 apples" and "6 apples" differ. A
 word never spans whitespace, so the words of a text are those of its whitespace-separated chunks, each
-normalized alone: `word_spans` uses that to say which characters of the original text hold each word
-(redaction cuts whole chunks).
+normalized alone: `word_spans` uses that to say which characters of the original text hold each word.
 
 An n-gram's key is a 64-bit hash: each word's xxh3-64, combined as a polynomial mod 2**64
 (h = sum w_i * P**(k-1-i)), plus k * LENGTH_SALT so that windows of different lengths never share a
@@ -13,8 +12,10 @@ key by construction. Two different n-grams share a key with probability ~2**-64.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from typing import Optional
 
 import numpy as np
 import regex
@@ -22,6 +23,7 @@ import xxhash
 
 _WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 _CHUNK = re.compile(r"\S+")  # re's \s is str.isspace
+_ASCII_WORD_SPAN = re.compile(r"[A-Za-z0-9]+")
 _P = np.uint64(0x9E3779B97F4A7C15)  # odd, so every power of it is invertible mod 2**64
 _LENGTH_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -56,14 +58,33 @@ def words(text: str) -> list[str]:
     return [w.decode("utf-8", "surrogatepass") for w in word_bytes(text)]
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """For each word of `words(text)`, in order, the (start, end) characters of the original text's
-    whitespace-free chunk that holds it."""
+def word_spans(text: str, limit: Optional[int] = None) -> list[tuple[int, int]]:
+    """For each word of `words(text)` (the first `limit` only, when given), in order, the (start, end)
+    characters of the original text that hold it: the word's own characters, or (where normalization
+    changed how a text splits into words, e.g. "½" or "™") the whole whitespace-free chunk that holds it."""
+    if text.isascii():
+        return [m.span() for m in itertools.islice(_ASCII_WORD_SPAN.finditer(text), limit)]
+    # The original text's words, normalized together: when they are exactly the text's words, one each,
+    # their spans are the answer (a word normalized into two, or a symbol into letters, changes the list)
+    matches, ws = list(_WORD.finditer(text)), words(text)
+    if len(matches) == len(ws) and _WORD.findall(normalize_chunk(" ".join(m.group() for m in matches))) == ws:
+        return [m.span() for m in matches[:limit]]
     spans = []
     for m in _CHUNK.finditer(text):
-        n = len(_WORD.findall(normalize_chunk(m.group())))
-        spans += [m.span()] * n
-    return spans
+        spans += [m.span()] * len(_WORD.findall(normalize_chunk(m.group())))
+        if limit is not None and len(spans) >= limit:
+            break
+    return spans[:limit]
+
+
+def chunk_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """(start, end) widened to the whitespace around them: whole whitespace-free chunks."""
+    before, after = text[:start], text[end:]
+    if before and not before[-1].isspace():
+        start -= len(before.rsplit(None, 1)[-1])
+    if after and not after[0].isspace():
+        end += len(after.split(None, 1)[0])
+    return start, end
 
 
 def word_hashes(ws: list[bytes]) -> np.ndarray:

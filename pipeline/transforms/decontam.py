@@ -26,7 +26,7 @@ from pipeline.accounting import KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED
 from pipeline.config import DecontaminationConfig
 from pipeline.decontam.decide import decontaminate
 from pipeline.decontam.index import EvalIndex, Matcher
-from pipeline.decontam.ngrams import word_spans
+from pipeline.decontam.ngrams import word_bytes, word_spans
 from pipeline.document import STAGE_DECONTAMINATE, Document, ReadError, Rejection
 from pipeline.readers import RecordFields, plan_splits, read_split
 from pipeline.spill import SpillPaths
@@ -103,7 +103,7 @@ class SplitDecontamination:
             self.cpu += time.process_time() - start
             return doc
         action = "dropped" if decision.action == "drop" else "redacted"
-        spans = word_spans(doc.text)
+        spans = word_spans(doc.text, limit=max(s + k for h in decision.hits for s, k in h.windows))
         for hit in decision.hits:
             set_name = self.matcher.set_of(hit)
             self.found.add((set_name, hit.example))
@@ -126,7 +126,7 @@ class SplitDecontamination:
         self.tally.add(KIND_DECONTAM_REDACTED, doc.source, STAGE_DECONTAMINATE, decision.sets[0], 1,
                        len(before) - len(after))
         signals = dict(doc.signals, decontaminated=",".join(decision.sets),
-                       decontaminated_words=len(spans) - len(word_spans(decision.text)))
+                       decontaminated_words=len(word_bytes(doc.text)) - len(word_bytes(decision.text)))
         return Document(doc.id, doc.source, decision.text, doc.url, signals)
 
     def close(self) -> list[str]:

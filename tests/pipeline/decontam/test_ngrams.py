@@ -92,3 +92,8 @@ def test_the_bytes_fast_path_equals_the_definition(text):
     definition = regex.findall(r"[\p{L}\p{N}\p{M}]+", unicodedata.normalize("NFKC", text).casefold())
     assert words(text) == definition
     assert word_bytes(text) == [w.encode("utf-8", "surrogatepass") for w in definition]
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII text, with words.", "Café ½ naïve ™ text here now", "½½ ™™ a b c d"])
+def test_word_spans_can_stop_after_a_number_of_words(text):
+    assert [word_spans(text, limit=n) for n in range(6)] == [word_spans(text)[:n] for n in range(6)]
