@@ -28,10 +28,12 @@ _P = np.uint64(0x9E3779B97F4A7C15)  # odd, so every power of it is invertible mo
 _LENGTH_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-# Bytes of ASCII text -> the same, lower-cased, every byte but a-z and 0-9 a space; _UTF8_SEPARATORS does
-# the same to UTF-8 text but keeps every non-ASCII byte (those tokens are split again by _WORD).
+# Bytes of ASCII text -> the same, lower-cased, every byte but a-z and 0-9 a space. For other text, the
+# non-ASCII characters that are no word characters become spaces first; then _UTF8_SEPARATORS turns every
+# ASCII byte but letters and digits into a space and keeps the (word characters') non-ASCII bytes.
 _ASCII_WORDS = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
-_UTF8_SEPARATORS = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256))
+_NON_ASCII_SEPARATOR = regex.compile(r"[^\x00-\x7f\p{L}\p{N}\p{M}]+")
+_UTF8_SEPARATORS = bytes(c if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256))
 
 
 def normalize_chunk(chunk: str) -> str:
@@ -39,18 +41,12 @@ def normalize_chunk(chunk: str) -> str:
 
 
 def word_bytes(text: str) -> list[bytes]:
-    """The UTF-8 bytes of each normalized word (see the module docstring): the fast path, which works on
-    bytes with one translate table and splits again only the chunks that hold non-ASCII characters."""
+    """The UTF-8 bytes of each normalized word (see the module docstring): the fast path, with no Python
+    loop over words (one regex substitution for non-ASCII separators, one byte translate table, a split)."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_WORDS).split()
-    norm = unicodedata.normalize("NFKC", text).casefold()
-    out: list[bytes] = []
-    for token in norm.encode("utf-8", "surrogatepass").translate(_UTF8_SEPARATORS).split():
-        if token.isascii():
-            out.append(token)
-        else:
-            out += [w.encode("utf-8", "surrogatepass") for w in _WORD.findall(token.decode("utf-8", "surrogatepass"))]
-    return out
+    norm = _NON_ASCII_SEPARATOR.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+    return norm.encode("utf-8", "surrogatepass").translate(_UTF8_SEPARATORS).split()
 
 
 def words(text: str) -> list[str]:
