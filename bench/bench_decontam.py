@@ -115,7 +115,8 @@ def memory_per_million(index: EvalIndex) -> dict:
     """Bytes per million eval n-grams: our sorted arrays, a Python set of the same keys, and datatrove's
     dict of key -> task name (its NGramsDecontFilter's index)."""
     keys = index.keys.tolist()
-    out = {"sorted uint64 keys + uint32 owners (ours)": index.keys.nbytes + index.owners.nbytes}
+    out = {"ours: sorted uint64 keys + uint32 owners": index.keys.nbytes + index.owners.nbytes,
+           "ours, all a worker holds (+ bitmap prefilter, example sets)": index.nbytes}
     for name, make in (("Python set of the keys", lambda: set(keys)),
                        ("dict key -> set name (datatrove's filter)", lambda: dict.fromkeys(keys, "gsm8k"))):
         gc.collect()

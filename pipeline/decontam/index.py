@@ -93,8 +93,8 @@ class EvalIndex:
 
 @dataclass(frozen=True)
 class Hit:
-    """An example found in a document: its number in the index, how many of its keys the document holds,
-    and the word windows (start, length) that matched them."""
+    """An example found in a document: its number in the index and the document's word windows (start
+    word, length) that matched its keys."""
 
     example: int
     windows: tuple[tuple[int, int], ...]

@@ -7,7 +7,7 @@ word never spans whitespace, so the words of a text are those of its whitespace-
 normalized alone: `word_spans` uses that to say which characters of the original text hold each word.
 
 An n-gram's key is a 64-bit hash: each word's xxh3-64, combined as a polynomial mod 2**64
-(h = sum w_i * P**(k-1-i)), plus k * LENGTH_SALT so that windows of different lengths never share a
+(h = sum w_i * P**(k-1-i)), plus k * _LENGTH_SALT so that windows of different lengths never share a
 key by construction. Two different n-grams share a key with probability ~2**-64.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ _NON_ASCII_SEPARATOR = regex.compile(r"[^\x00-\x7f\p{L}\p{N}\p{M}]+")
 _UTF8_SEPARATORS = bytes(c if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256))
 
 
-def normalize_chunk(chunk: str) -> str:
+def _normalize(chunk: str) -> str:
     return chunk.lower() if chunk.isascii() else unicodedata.normalize("NFKC", chunk).casefold()
 
 
@@ -63,11 +63,11 @@ def word_spans(text: str, limit: Optional[int] = None) -> list[tuple[int, int]]:
     # The original text's words, normalized together: when they are exactly the text's words, one each,
     # their spans are the answer (a word normalized into two, or a symbol into letters, changes the list)
     matches, ws = list(_WORD.finditer(text)), words(text)
-    if len(matches) == len(ws) and _WORD.findall(normalize_chunk(" ".join(m.group() for m in matches))) == ws:
+    if len(matches) == len(ws) and _WORD.findall(_normalize(" ".join(m.group() for m in matches))) == ws:
         return [m.span() for m in matches[:limit]]
     spans = []
     for m in _CHUNK.finditer(text):
-        spans += [m.span()] * len(_WORD.findall(normalize_chunk(m.group())))
+        spans += [m.span()] * len(_WORD.findall(_normalize(m.group())))
         if limit is not None and len(spans) >= limit:
             break
     return spans[:limit]
