@@ -86,8 +86,9 @@ def pipeline_options(beam_args: list[str], workers: int = 1) -> PipelineOptions:
 
 def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
     """The passes (see pipeline.spill for the files they share). Per split, in order: read and spill; count
-    lines; dedup + decontamination + filters; tokenize; route copies. Between them, per key bucket: URL and exact duplicates,
-    frequent lines, near duplicates; the mix plan. Only decisions and counts cross Beam's shuffles."""
+    lines; dedup + decontamination + filters; tokenize; route copies. Between them, per key bucket: URL and
+    exact duplicates, frequent lines, near duplicates; the mix plan. Only decisions, counts and the eval
+    sets' n-gram index (a side input of the curate pass) cross Beam's shuffles."""
     spill = SpillPaths(paths.tmp)
     meter = ShuffleMeter()
     planned = p | "Plan" >> PlanSplits(cfg.sources)

@@ -1,13 +1,13 @@
 """CurateSplits: the pass that applies the dedup decisions and the filters to each split's documents.
 
 For each document of the split's spill (OUT/.tmp/docs/SPLIT.pkl), in order: a URL or exact duplicate is
-rejected (with the survivor's id); when decontamination is on, a document holding an evaluation example is
-dropped or redacted (pipeline.transforms.decontam); frequent lines are removed and a document left too
-short is rejected;
-the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a survivor goes to OUT/.tmp/curated-docs/
-SPLIT.pkl and, when near dedup is on, its MinHash signature to the split's signature file and one band
-entry per LSH band to its key bucket file (pipeline.transforms.dedup_near). Rejections go to
-rejects/curate-SPLIT.parquet, evaluation examples found to decontamination/matches-SPLIT.parquet.
+rejected (with the survivor's id); when decontamination is on, a document holding an evaluation example
+is dropped or redacted (pipeline.transforms.decontam); frequent lines are removed and a document left
+too short is rejected; the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a
+survivor goes to OUT/.tmp/curated-docs/SPLIT.pkl and, when near dedup is on, its MinHash signature to
+the split's signature file and one band entry per LSH band to its key bucket file
+(pipeline.transforms.dedup_near). Rejections go to rejects/curate-SPLIT.parquet, evaluation examples
+found to decontamination/matches-SPLIT.parquet.
 """
 from __future__ import annotations
 

@@ -100,9 +100,25 @@ class SplitDecontamination:
         """The document to curate further (redacted or as it was), or None when it was dropped."""
         start = time.thread_time()
         decision = decontaminate(doc.text, self.matcher, self.cfg.action, self.cfg.margin, self.cfg.min_words)
+        if decision is not None:
+            self._record(doc, decision)
+        self.cpu += time.thread_time() - start
         if decision is None:
-            self.cpu += time.thread_time() - start
             return doc
+        if decision.action == "drop":
+            first = next(h for h in decision.hits if self.matcher.set_of(h) == decision.sets[0])
+            rejects.add(Rejection(doc, STAGE_DECONTAMINATE, decision.reason, self.matcher.example_id(first)))
+            return None
+        before, after = self.tokenizer.encode_documents([doc.text, decision.text])
+        self.tally.add(KIND_DECONTAM_REDACTED, doc.source, STAGE_DECONTAMINATE, decision.sets[0], 1,
+                       len(before) - len(after))
+        signals = dict(doc.signals, decontaminated=",".join(decision.sets),
+                       decontaminated_words=len(word_bytes(doc.text)) - len(word_bytes(decision.text)))
+        return Document(doc.id, doc.source, decision.text, doc.url, signals)
+
+    def _record(self, doc: Document, decision) -> None:
+        """One matches row per example found (with the document's text from its first matched word to its
+        last), the examples found, and one `decontam_matched` count per set."""
         action = "dropped" if decision.action == "drop" else "redacted"
         spans = word_spans(doc.text, limit=max(s + k for h in decision.hits for s, k in h.windows))
         for hit in decision.hits:
@@ -118,17 +134,6 @@ class SplitDecontamination:
         if len(self.rows) >= self.FLUSH:
             self.sink.write(self.rows)
             self.rows = []
-        self.cpu += time.thread_time() - start
-        first_hit = next(h for h in decision.hits if self.matcher.set_of(h) == decision.sets[0])
-        if decision.action == "drop":
-            rejects.add(Rejection(doc, STAGE_DECONTAMINATE, decision.reason, self.matcher.example_id(first_hit)))
-            return None
-        before, after = self.tokenizer.encode_documents([doc.text, decision.text])
-        self.tally.add(KIND_DECONTAM_REDACTED, doc.source, STAGE_DECONTAMINATE, decision.sets[0], 1,
-                       len(before) - len(after))
-        signals = dict(doc.signals, decontaminated=",".join(decision.sets),
-                       decontaminated_words=len(word_bytes(doc.text)) - len(word_bytes(decision.text)))
-        return Document(doc.id, doc.source, decision.text, doc.url, signals)
 
     def close(self) -> list[str]:
         """Finishes the matches file; returns its name when it holds a row."""
