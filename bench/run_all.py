@@ -19,6 +19,7 @@ BENCHES = [
     ("bench.bench_filters", ["quality"]),
     ("bench.bench_near_dedup", ["--originals", "1000", "--skip-speed"]),
     ("bench.bench_near_dedup", ["--originals", "500", "--skip-quality", "--scales", "1", "4", "16"]),
+    ("bench.bench_decontam", []),
     ("bench.bench_mix", []),
     ("bench.bench_loader", []),
     ("bench.bench_train_step", []),

@@ -2,7 +2,9 @@
 
 Events are counted per (kind, source, stage, reason): kinds are `read`, `unreadable`, `rejected`,
 `duplicates`, `kept`, plus `lines_removed` (lines and characters that repeated-line removal cut out of
-documents it kept or rejected; not documents). Per source: read = kept + rejected + duplicates + unreadable.
+documents it kept or rejected; not documents) and decontamination's `decontam_matched` and
+`decontam_redacted` (documents already counted under another kind; see pipeline.decontam.report).
+Per source: read = kept + rejected + duplicates + unreadable.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from typing import Iterable
 from pipeline.document import is_duplicate_stage
 
 KINDS = ("read", "kept", "rejected", "duplicates", "unreadable")
+# Decontamination's own counts (pipeline.decontam.report): documents matched and redacted, which are
+# kept or rejected documents already counted under KINDS.
+KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED = "decontam_matched", "decontam_redacted"
 
 
 def sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -44,6 +49,8 @@ def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[
         if kind == "lines_removed":
             s["lines_removed"] = s.get("lines_removed", 0) + docs
             s["line_chars_removed"] = s.get("line_chars_removed", 0) + size
+            continue
+        if kind in (KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED):
             continue
         s[kind] += docs
         if kind == "kept":

@@ -108,6 +108,43 @@ class DedupConfig(_Strict):
         return LineDedupConfig() if v is True else v
 
 
+class EvalSetConfig(_Strict):
+    """An evaluation set to remove from the training data: files read like a source's (pipeline.readers),
+    one example per record (per file for `text`), its `text_fields` joined by newlines."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    paths: list[str] = Field(min_length=1)
+    format: Literal["jsonl", "parquet", "text"] = "jsonl"
+    text_fields: list[str] = Field(default_factory=lambda: ["text"], min_length=1)
+    id_field: Optional[str] = None  # without it, an example's id is `<set>/<file>#<position>`
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path_is_a_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+
+class DecontaminationConfig(_Strict):
+    """Documents holding any `ngram`-word n-gram of an evaluation example (after normalization; see
+    pipeline.decontam.ngrams) are dropped or redacted. Examples of `min_words` to `ngram - 1` words are
+    matched whole; shorter ones ("the answer is 5") are not matched at all. `margin`: words cut on each
+    side of a redacted span."""
+
+    ngram: int = Field(default=13, ge=1)
+    action: Literal["drop", "redact"] = "drop"
+    min_words: int = Field(default=8, ge=1)
+    margin: int = Field(default=10, ge=0)
+    sets: list[EvalSetConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_set_names(self):
+        names = [s.name for s in self.sets]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"set names must be unique; repeated: {', '.join(dup)}")
+        return self
+
+
 class MixConfig(_Strict):
     # Total output tokens (train + validation); None keeps the sources' natural size where weights allow.
     total_tokens: Optional[int] = Field(default=None, ge=1)
@@ -139,6 +176,7 @@ class PipelineConfig(_Strict):
     filters: list[dict[str, Any]] = Field(default_factory=list)
     dedup: DedupConfig = DedupConfig()
     mix: MixConfig = MixConfig()
+    decontaminate: Optional[DecontaminationConfig] = None
     # Fail the run (exit 1, no manifest) when more than this fraction of a source's records is unreadable.
     max_error_fraction: float = Field(default=0.1, ge=0, le=1)
     # Fraction of rejected documents whose text is kept in rejects/ (all ids are always kept).
@@ -199,6 +237,12 @@ def _resolve_paths(cfg: PipelineConfig, config_dir: str, check_files: bool) -> P
             for j, p in enumerate(src.paths):
                 if _match_count(p) == 0:
                     raise ConfigError(f"sources.{i}.paths.{j}: no file matches {p!r}")
+    for i, eval_set in enumerate(cfg.decontaminate.sets if cfg.decontaminate else []):
+        eval_set.paths = [resolve_input_path(p, config_dir) for p in eval_set.paths]
+        if check_files:
+            for j, p in enumerate(eval_set.paths):
+                if _match_count(p) == 0:
+                    raise ConfigError(f"decontaminate.sets.{i}.paths.{j}: no file matches {p!r}")
     for spec in _filter_specs(cfg):
         _resolve_filter_paths(spec[1], config_dir)
     return cfg

@@ -13,6 +13,7 @@ STAGE_DEDUP_EXACT = "dedup_exact"
 STAGE_DEDUP_URL = "dedup_url"
 STAGE_DEDUP_NEAR = "dedup_near"
 STAGE_DEDUP_LINES = "dedup_lines"
+STAGE_DECONTAMINATE = "decontaminate"
 STAGE_FILTER = "filter"
 STAGE_TOKENIZE = "tokenize"
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from pipeline.dataset_paths import inside
 from pipeline.shards import INPUT_IDS
-from pipeline.summary import accounting_table, mix_table, reasons_table, splits_table
+from pipeline.summary import accounting_table, decontamination_table, mix_table, reasons_table, splits_table
 
 
 def first_rows(data: bytes, n: int) -> np.ndarray:
@@ -28,6 +28,8 @@ def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows
         report = json.loads(read_bytes(report_path))
         parts.append("Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]))
         parts.append("Removed, by reason:\n" + reasons_table(report["sources"]))
+        if report.get("decontamination"):
+            parts.append("Decontamination (evaluation examples found):\n" + decontamination_table(report["decontamination"]))
     tok_path = inside(out_dir, manifest["tokenizer"].get("file", "tokenizer.json"), join, "tokenizer.file")
     shards = manifest["splits"]["train"]["shards"]
     if exists(tok_path) and shards and sample_rows:

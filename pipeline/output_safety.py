@@ -38,11 +38,12 @@ MANIFEST = "manifest.json"
 # Files every committed run writes at the top of OUT.
 FIXED_FILES = (MANIFEST, "report.json", "report.html", "tokenizer.json", FILE_LIST)
 SPLITS = ("train", "validation")
-SIDE_OUTPUT_FOLDERS = ("curated", "rejects", "errors")
+SIDE_OUTPUT_FOLDERS = ("curated", "rejects", "errors", "decontamination")
 # Side outputs: one file per pass and input split (curated/curated-00003.parquet, rejects/curate-00003.parquet,
-# errors/errors-00003.jsonl), and the names of earlier versions (rejects/rejects-00000-of-00001.parquet).
-_SIDE_OUTPUT = re.compile(r"^(?:(?:curated/curated|rejects/(?:rejects|read|curate|near))-\d{5}(?:-of-\d{5})?\.parquet"
-                          r"|errors/errors-\d{5}(?:-of-\d{5})?\.jsonl)$")
+# errors/errors-00003.jsonl, decontamination/matches-00003.parquet), and the names of earlier versions
+# (rejects/rejects-00000-of-00001.parquet).
+_SIDE_OUTPUT = re.compile(r"^(?:(?:curated/curated|rejects/(?:rejects|read|curate|near)|decontamination/matches)"
+                          r"-\d{5}(?:-of-\d{5})?\.parquet|errors/errors-\d{5}(?:-of-\d{5})?\.jsonl)$")
 
 
 # --- pure decisions ---------------------------------------------------------------------------------
@@ -194,6 +195,8 @@ def _input_locations(cfg) -> list[tuple[str, str, list[str]]]:
     items = [("tokenizer.path", cfg.tokenizer.path)]
     for i, src in enumerate(cfg.sources):
         items += [(f"sources.{i}.paths.{j}", p) for j, p in enumerate(src.paths)]
+    for i, eval_set in enumerate(cfg.decontaminate.sets if cfg.decontaminate else []):
+        items += [(f"decontaminate.sets.{i}.paths.{j}", p) for j, p in enumerate(eval_set.paths)]
     for key, spec in _filter_specs(cfg):
         if isinstance(spec, dict):
             items += [(f"{key}.{name}", spec[name]) for name in sorted(PATH_PARAMETERS & spec.keys())

@@ -20,6 +20,7 @@ from pipeline.report_cards import sample_card
 from pipeline.report_data import config_sha256, funnel, rejected_by_stage, total_funnel
 from pipeline.report_parts import KEPT
 from pipeline.report_svg import hbars, histogram, paired_bars
+from pipeline.summary import cpu_total
 
 _COUNTS = ("read", "kept", "rejected", "duplicates", "unreadable")
 
@@ -69,6 +70,22 @@ def _source_section(name: str, stats: dict, widest: int) -> str:
         section += ("<h3>duplicates removed per reason</h3>\n"
                     + _chart(stats["duplicates_by_reason"], widest, "bar dup", "") + "\n")
     return section
+
+
+_DECONTAMINATION = (("examples", "examples"), ("examples_found", "examples found"),
+                    ("documents_matched", "documents matched"), ("documents_removed", "documents removed"),
+                    ("documents_redacted", "documents redacted"), ("tokens_removed", "tokens removed"))
+
+
+def _decontamination_section(sets: dict) -> str:
+    """One row per evaluation set: how many of its examples the training data held, and what was done."""
+    header = "<th>set</th>" + "".join(f"<th>{label}</th>" for _, label in _DECONTAMINATION)
+    rows = "".join(f"<tr><td>{escape(str(name))}</td>"
+                   + "".join(f"<td>{_int((d or {}).get(key)):,}</td>" for key, _ in _DECONTAMINATION) + "</tr>"
+                   for name, d in sets.items())
+    return ("<h2>Decontamination</h2>\n<p>Evaluation examples found in the training data; which ones, and in which "
+            "documents: <code>decontamination/*.parquet</code>.</p>\n"
+            f"<table class=\"t counts\"><tr>{header}</tr>{rows}</table>\n")
 
 
 # The most characters of sample text one page holds; past it, every excerpt is shown shorter (report.json
@@ -152,7 +169,7 @@ def _cards(report: dict) -> str:
     if report.get("wall_seconds") is not None:
         cards.append(("wall time", f"{float(report['wall_seconds']):,.1f} s"))
     if report.get("cpu_seconds"):
-        cards.append(("CPU time", f"{sum(float(v) for v in report['cpu_seconds'].values()):,.1f} s"))
+        cards.append(("CPU time", f"{cpu_total(report['cpu_seconds']):,.1f} s"))
     return '<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{escape(v)}</div><div class="k">{escape(k)}</div></div>' for k, v in cards) + "</div>"
 
@@ -210,7 +227,7 @@ def _cpu_and_shuffle(report: dict) -> str:
     out = ""
     cpu = report.get("cpu_seconds") or {}
     if cpu:
-        total = sum(float(v) for v in cpu.values())
+        total = cpu_total(cpu)
         rows = [(str(k), float(v), f"{float(v):,.1f} s ({_pct(float(v), total)})") for k, v in cpu.items()]
         out += "<h3>CPU seconds per pass</h3>" + hbars(sorted(rows, key=lambda r: -r[1]), "cpu")
     else:
@@ -451,12 +468,14 @@ def render_report_html(report: dict) -> str:
     if not sources:
         body = '<p class="none">the report has no sources</p>'
     else:
+        decontaminated = isinstance(report.get("decontamination"), dict)
         limit_note = (f'<p class="muted">Excerpts are shown up to {limit:,} characters here to keep the page light; '
                       "report.json holds them whole.</p>" if limit else "")
         body = (
             '<nav><a href="#glance">at a glance</a><a href="#removed">removed, with samples</a><a href="#kept">kept samples</a>'
             '<a href="#distributions">distributions</a><a href="#sources">sources</a><a href="#run">run</a>'
-            '<a href="#config">configuration</a></nav>'
+            + ('<a href="#decontamination">decontamination</a>' if decontaminated else '')
+            + '<a href="#config">configuration</a></nav>'
             f'<section id="glance"><h2>The run at a glance</h2>{_cards(report)}'
             '<h3>Funnel: documents and tokens left after each stage (all sources)</h3>'
             '<p class="muted">Tokens are counted where each document was kept or removed (after repeated-line removal); '
@@ -478,7 +497,9 @@ def render_report_html(report: dict) -> str:
             '<p>Bars share one scale across sources: the longest bar is the largest count of any reason.</p>'
             + "".join(_source_details(name, stats, report, widest, many) for name, stats in sources.items())
             + f'</section>\n<section id="run"><h2>The run</h2>{_cpu_and_shuffle(report)}</section>\n'
-            f'<section id="config"><h2>Configuration</h2>{_config(report)}</section>\n')
+            + (f'<section id="decontamination">{_decontamination_section(report["decontamination"])}</section>\n'
+               if decontaminated else '')
+            + f'<section id="config"><h2>Configuration</h2>{_config(report)}</section>\n')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>tokenmill curation report</title><style>{_STYLE}{_PAGE_STYLE}</style></head>\n"

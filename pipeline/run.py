@@ -1,9 +1,9 @@
 """`tokenmill run`: build the Beam pipeline from a validated config, run it, then commit the output.
 
-Order of stages: read -> URL dedup -> exact dedup -> repeated-line removal -> curation filters ->
-near-duplicate removal -> tokenize -> mix -> shard (global shuffle + packing). Cheap, exact stages run
-first so the expensive ones see fewer documents; line removal runs before the quality filters so they
-judge text without boilerplate.
+Order of stages: read -> URL dedup -> exact dedup -> decontamination (optional) -> repeated-line removal ->
+curation filters -> near-duplicate removal -> tokenize -> mix -> shard (global shuffle + packing). Cheap,
+exact stages run first so the expensive ones see fewer documents; line removal runs before the quality
+filters so they judge text without boilerplate.
 
 How they run: documents stay in files, and only decisions cross Beam's shuffles (pipeline.spill). Each
 input split is read once and spilled; per-split passes (read, count lines, curate, tokenize, route) each
@@ -41,6 +41,7 @@ from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
 from pipeline.transforms.commit import CommitRun, RunPaths, write_html_report
 from pipeline.transforms.curate_pass import CurateSplits
+from pipeline.transforms.decontam import FOUND, BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
@@ -61,8 +62,8 @@ IN_PROCESS_RUNNERS = (None, "DirectRunner", "direct", "FnApiRunner")
 
 # Errors raised inside the job whose message is for the user as it stands (exit code 1, no traceback):
 # a mix the data cannot meet is only known once tokens are counted, too many unreadable records once
-# all are read.
-USER_FACING_JOB_ERRORS = ("MixShortfallError", "CommitRefused")
+# all are read, a damaged evaluation set once it is read.
+USER_FACING_JOB_ERRORS = ("MixShortfallError", "CommitRefused", "EvalSetUnreadable")
 
 
 class RunFailed(RuntimeError):
@@ -86,8 +87,9 @@ def pipeline_options(beam_args: list[str], workers: int = 1) -> PipelineOptions:
 
 def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
     """The passes (see pipeline.spill for the files they share). Per split, in order: read and spill; count
-    lines; dedup + filters; tokenize; route copies. Between them, per key bucket: URL and exact duplicates,
-    frequent lines, near duplicates; the mix plan. Only decisions and counts cross Beam's shuffles."""
+    lines; dedup + decontamination + filters; tokenize; route copies. Between them, per key bucket: URL and
+    exact duplicates, frequent lines, near duplicates; the mix plan. Only decisions, counts and the eval
+    sets' n-gram index (a side input of the curate pass) cross Beam's shuffles."""
     spill = SpillPaths(paths.tmp)
     meter = ShuffleMeter()
     planned = p | "Plan" >> PlanSplits(cfg.sources)
@@ -106,8 +108,11 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
         counted = with_decisions("WithDups", splits, {"dups": dups}) | "CountLines" >> CountLines(spill, plan)
         lines = bucket_numbers("LineBuckets", p, plan, counted) | "DedupLines" >> DecideFrequentLines(spill, plan, cfg.dedup.lines)
         lines = meter("line_decisions", lines)
+    eval_index = None
+    if cfg.decontaminate:
+        eval_index = meter("decontam_index", p | "EvalIndex" >> BuildEvalIndex(cfg.decontaminate))
     curated = (with_decisions("WithDupsAndLines", splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
-               | "Curate" >> CurateSplits(cfg, spill, plan))
+               | "Curate" >> CurateSplits(cfg, spill, plan, eval_index))
     events.append(curated["events"])
     written.append(curated["written"])
     reports.append(curated[REPORT])
@@ -141,6 +146,10 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
                      "shuffle": meter.totals(p), "plan": plan, "report_parts": report_parts}
     if mix_table is not None:
         commit_inputs["mix_table"] = mix_table
+    if eval_index is not None:
+        commit_inputs["decontam_sets"] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
+        commit_inputs["decontam_found"] = (meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
+                                           | "FoundPerSet" >> beam.combiners.Count.PerKey())
     _ = commit_inputs | "Commit" >> CommitRun(cfg, started)
 
 

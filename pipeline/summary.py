@@ -56,6 +56,20 @@ def shuffle_table(shuffle: dict) -> str:
     return _table(["stage", "bytes"], rows)
 
 
+def decontamination_table(sets: dict) -> str:
+    rows = [[name, d["examples"], d.get("examples_indexed", d["examples"]), d["examples_found"],
+             d.get("documents_matched", 0), d["documents_removed"], d.get("documents_redacted", 0), d["tokens_removed"]]
+            for name, d in sets.items()]
+    return _table(["set", "examples", "indexed", "found", "documents matched", "removed", "redacted",
+                   "tokens removed"], rows)
+
+
+def cpu_total(cpu_seconds: dict) -> float:
+    """The run's CPU seconds: every pass once ("pass.part" entries, such as curate.decontaminate, are already
+    inside their pass's)."""
+    return sum(float(v) for k, v in cpu_seconds.items() if "." not in k)
+
+
 def run_summary(report: dict, manifest: dict) -> str:
     parts = [
         "Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]),
@@ -64,12 +78,16 @@ def run_summary(report: dict, manifest: dict) -> str:
     lines = lines_table(report["sources"])
     if lines:
         parts.append("Repeated lines cut from documents:\n" + lines)
+    if report.get("decontamination"):
+        parts.append("Decontamination (evaluation examples found in the training data; which ones, and where: "
+                     "decontamination/*.parquet):\n" + decontamination_table(report["decontamination"]))
     parts += ["Splits:\n" + splits_table(manifest["splits"]),
               "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"])]
     if report.get("cpu_seconds"):
         cpu = report["cpu_seconds"]
+        total = cpu_total(cpu)
         parts.append("CPU seconds by pass:\n" + _table(["pass", "CPU s"], [[k, f"{v:,.1f}"] for k, v in cpu.items()]
-                                                       + [["total", f"{sum(cpu.values()):,.1f}"]]))
+                                                       + [["total", f"{total:,.1f}"]]))
     if "shuffle" in report:
         parts.append("Shuffled between workers (keys, decisions and counts only):\n" + shuffle_table(report["shuffle"]))
     return "\n\n".join(parts)

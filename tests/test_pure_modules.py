@@ -7,7 +7,8 @@ import pytest
 PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
         "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
         "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
-        "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html"]
+        "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html",
+        "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report"]
 
 
 @pytest.mark.parametrize("module", PURE)

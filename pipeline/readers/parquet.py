@@ -36,7 +36,7 @@ def read_parquet(split: FileSplit, fields: RecordFields, open_file: OpenFile) ->
             return
         first_row = sum(pf.metadata.row_group(g).num_rows for g in range(split.start))
         names = set(pf.schema_arrow.names)
-        wanted = [c for c in (fields.text_field, fields.id_field, fields.url_field) if c and c in names]
+        wanted = [c for c in (*fields.text_fields, fields.id_field, fields.url_field) if c and c in names]
         try:
             table = pf.read_row_group(split.start, columns=wanted)
             rows = table.to_pylist()
@@ -46,12 +46,14 @@ def read_parquet(split: FileSplit, fields: RecordFields, open_file: OpenFile) ->
                             f"row group {split.start} ({n:,} rows from row {first_row:,}) unreadable "
                             f"(truncated or corrupt?): {type(e).__name__}: {e}")
             return
-    if fields.text_field not in names:
+    missing = [c for c in fields.text_fields if c not in names]
+    if missing:
         for i in range(table.num_rows or pf.metadata.row_group(split.start).num_rows):
-            yield ReadError(split.source, split.path, first_row + i, f"missing column {fields.text_field!r}")
+            yield ReadError(split.source, split.path, first_row + i, f"missing column {missing[0]!r}")
         return
     for i, row in enumerate(rows):
-        if row.get(fields.text_field) is None:
-            yield ReadError(split.source, split.path, first_row + i, f"field {fields.text_field!r} is null")
+        null = [c for c in fields.text_fields if row.get(c) is None]
+        if null:
+            yield ReadError(split.source, split.path, first_row + i, f"field {null[0]!r} is null")
             continue
         yield document_from_record(row, fields, split, first_row + i)

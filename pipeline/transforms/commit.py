@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.accounting import build_source_report, error_fraction_problems, totals
 from pipeline.config import PipelineConfig
+from pipeline.decontam.report import decontamination_report
 from pipeline.manifest import build_manifest, empty_train_problem
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
 from pipeline.report_data import report_sections, shard_summary
@@ -83,9 +84,11 @@ def shuffle_report(shuffle: list, input_bytes: int) -> dict:
 
 
 def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float, written: list[str] = (), shuffle: dict | None = None, report_parts: list = ()) -> dict:
+               started: float, written: list[str] = (), shuffle: dict | None = None, report_parts: list = (),
+               decontamination: tuple[dict, dict] | None = None) -> dict:
     """Report, shards and side outputs (`written`: their names under OUT/.tmp/), tokenizer copy, file list,
-    manifest (last). Returns the report; raises CommitRefused."""
+    manifest (last). `decontamination`: ({set: index figures}, {set: distinct examples found}) when the
+    run decontaminated. Returns the report; raises CommitRefused."""
     paths = RunPaths(cfg.output)
     sources = build_source_report([(tuple(k), tuple(v)) for k, v in counts], [s.name for s in cfg.sources])
     failed = {"sources": sources, "totals": totals(sources)}
@@ -111,6 +114,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
         name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
         "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
         **({"shuffle": shuffle} if shuffle is not None else {}),
+        **({"decontamination": decontamination_report(counts, *decontamination)} if decontamination else {}),
         "config": cfg.model_dump(mode="json")}
     report |= report_sections(cfg, report_parts, shard_stats, report["config"])
     for split, shards in shard_summary(shard_stats).items():
@@ -124,17 +128,21 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     return report
 
 
-def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, report_parts, cfg, started):
+def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, report_parts, decontam_sets, decontam_found,
+            cfg, started):
     # `written`: the side outputs' names under OUT/.tmp/, moved into place before the manifest.
     shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
-    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled, report_parts or [])
+    decontamination = (decontam_sets, dict(decontam_found or [])) if decontam_sets is not None else None
+    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled, report_parts or [], decontamination)
     return cfg.output
 
 
 class CommitRun(beam.PTransform):
     """Takes counts ((kind, source, stage, reason), (documents, size)), shard_stats (one dict per
-    shard), mix_table (one dict, or absent), and `written` (the side outputs' file names, or absent):
-    all must be complete before the manifest appears. Side inputs make the step wait for all of them."""
+    shard), mix_table (one dict, or absent), `written` (the side outputs' file names, or absent), and with
+    decontamination decontam_sets (one dict of per-set index figures) and decontam_found ((set, distinct
+    examples found) pairs): all must be complete before the manifest appears. Side inputs make the step
+    wait for all of them."""
 
     def __init__(self, cfg: PipelineConfig, started: float):
         super().__init__()
@@ -143,6 +151,7 @@ class CommitRun(beam.PTransform):
     def expand(self, inputs):
         mix, written = inputs.get("mix_table"), inputs.get("written")
         shuffle, plan, parts = inputs.get("shuffle"), inputs.get("plan"), inputs.get("report_parts")
+        sets, found = inputs.get("decontam_sets"), inputs.get("decontam_found")
         return (
             inputs["shard_stats"].pipeline
             | "Once" >> beam.Create([None])
@@ -152,5 +161,7 @@ class CommitRun(beam.PTransform):
                 beam.pvalue.AsList(written) if written is not None else None,
                 beam.pvalue.AsList(shuffle) if shuffle is not None else None,
                 beam.pvalue.AsSingleton(plan) if plan is not None else None,
-                beam.pvalue.AsList(parts) if parts is not None else None, cfg=self.cfg, started=self.started)
+                beam.pvalue.AsList(parts) if parts is not None else None,
+                beam.pvalue.AsSingleton(sets) if sets is not None else None,
+                beam.pvalue.AsList(found) if found is not None else None, cfg=self.cfg, started=self.started)
         )

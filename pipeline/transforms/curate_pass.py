@@ -1,11 +1,13 @@
 """CurateSplits: the pass that applies the dedup decisions and the filters to each split's documents.
 
 For each document of the split's spill (OUT/.tmp/docs/SPLIT.pkl), in order: a URL or exact duplicate is
-rejected (with the survivor's id); frequent lines are removed and a document left too short is rejected;
-the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a survivor goes to OUT/.tmp/curated-docs/
-SPLIT.pkl and, when near dedup is on, its MinHash signature to the split's signature file and one band
-entry per LSH band to its key bucket file (pipeline.transforms.dedup_near). Rejections go to
-rejects/curate-SPLIT.parquet.
+rejected (with the survivor's id); when decontamination is on, a document holding an evaluation example
+is dropped or redacted (pipeline.transforms.decontam); frequent lines are removed and a document left
+too short is rejected; the source's filter chain runs (pipeline.transforms.curate.SourceFilters); a
+survivor goes to OUT/.tmp/curated-docs/SPLIT.pkl and, when near dedup is on, its MinHash signature to
+the split's signature file and one band entry per LSH band to its key bucket file
+(pipeline.transforms.dedup_near). Rejections go to rejects/curate-SPLIT.parquet, evaluation examples
+found to decontamination/matches-SPLIT.parquet.
 """
 from __future__ import annotations
 
@@ -22,9 +24,11 @@ from pipeline.dedup.lines import remove_lines, removed_lines_evidence, too_short
 from pipeline.dedup.lsh import LshParams, band_keys
 from pipeline.dedup.minhash import MinHasher, compact_signature
 from pipeline.dedup.shingles import shingle_hashes
+from pipeline.decontam.index import Matcher
 from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import SourceFilters
+from pipeline.transforms.decontam import FOUND, SplitDecontamination
 from pipeline.transforms.dedup_lines import LINES
 from pipeline.transforms.split_pass import RejectSink, SplitPassFn, Tally, apply_split_pass
 
@@ -86,10 +90,18 @@ class _CurateSplitFn(SplitPassFn):
         self.lines_removed = Metrics.counter("dedup_lines", "lines_removed")
         self.chars_removed = Metrics.counter("dedup_lines", "chars_removed")
         self.changed = Metrics.counter("dedup_lines", "documents_changed")
+        self.matcher = None
 
     def work(self, number, grouped, plan, tally, rejects, outputs):
         dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
         frequent = {key for _, key in grouped[LINES]}
+        decontam = None
+        if self.side_inputs:  # the EvalIndex, when decontamination is on
+            eval_index = self.side_inputs[0]
+            if self.matcher is None or self.matcher.index is not eval_index:
+                self.matcher = Matcher(eval_index)
+            decontam = SplitDecontamination(self.cfg.decontaminate, self.matcher, self.spill, number, self.tokenizer,
+                                            tally)
         near = None
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
@@ -97,7 +109,7 @@ class _CurateSplitFn(SplitPassFn):
         with RecordWriter(self.spill.curated(number)) as curated:
             for ordinal, doc in enumerate(docs):
                 self.progress.add(docs=1)
-                kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally)
+                kept = self._curate(doc, dups.get(ordinal), frequent, rejects, tally, decontam)
                 if kept is None:
                     continue
                 if near is not None:
@@ -105,14 +117,21 @@ class _CurateSplitFn(SplitPassFn):
                 curated.write(kept)
         if near is not None:
             near.close()
-        return []
+        if decontam is None:
+            return []
+        outputs.extend(beam.pvalue.TaggedOutput(FOUND, found) for found in sorted(decontam.found))
+        return decontam.close()
 
-    def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally):
-        """The document as it leaves dedup and the filters, or None when a stage rejected it."""
+    def _curate(self, doc: Document, dup, frequent, rejects: RejectSink, tally: Tally, decontam=None):
+        """The document as it leaves dedup, decontamination and the filters, or None when a stage rejected it."""
         if dup is not None:
             stage, reason, survivor = dup
             rejects.add(Rejection(doc, stage, reason, survivor))
             return None
+        if decontam is not None:
+            doc = decontam.apply(doc, rejects)
+            if doc is None:
+                return None
         if self.cfg.dedup.lines:
             text, lines, chars = remove_lines(doc.text, frequent)
             if lines:
@@ -133,11 +152,14 @@ class _CurateSplitFn(SplitPassFn):
 
 
 class CurateSplits(beam.PTransform):
-    """(number, {"split", "dups", "lines"}) -> {"events", "written"}; writes the curated spill and the near keys."""
+    """(number, {"split", "dups", "lines"}) -> {"events", "written", "decontam_found"}; writes the curated spill
+    and the near keys. `eval_index`: the EvalIndex (one element) when decontamination is on."""
 
-    def __init__(self, cfg: PipelineConfig, spill: SpillPaths, plan):
+    def __init__(self, cfg: PipelineConfig, spill: SpillPaths, plan, eval_index=None):
         super().__init__()
-        self.cfg, self.spill, self.plan = cfg, spill, plan
+        self.cfg, self.spill, self.plan, self.eval_index = cfg, spill, plan, eval_index
 
     def expand(self, with_decisions):
-        return apply_split_pass(with_decisions, "DedupAndFilter", _CurateSplitFn(self.cfg, self.spill), self.plan)
+        side = [beam.pvalue.AsSingleton(self.eval_index)] if self.eval_index is not None else []
+        return apply_split_pass(with_decisions, "DedupAndFilter", _CurateSplitFn(self.cfg, self.spill), self.plan,
+                                FOUND, side_inputs=side)

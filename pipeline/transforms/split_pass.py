@@ -119,8 +119,9 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
         self.tokenizer = load_tokenizer(self.cfg.tokenizer)
         self.progress = None
 
-    def run(self, element, plan):
+    def run(self, element, plan, *side_inputs):
         number, grouped = element
+        self.side_inputs = side_inputs  # any further side inputs apply_split_pass was given, in order
         if self.progress is None:
             self.progress = PassProgress(self.PASS, plan.input_bytes, self.spill.progress)
         split_bytes = grouped["split"][0][1]
@@ -152,10 +153,11 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
         raise NotImplementedError
 
 
-def apply_split_pass(pcoll, label: str, fn: SplitPassFn, plan, *tags: str) -> dict:
+def apply_split_pass(pcoll, label: str, fn: SplitPassFn, plan, *tags: str, side_inputs=()) -> dict:
     """Runs a SplitPassFn over (split number, {"split": [...], ...}) elements: {"events", "written", "report",
     *tags}."""
-    out = pcoll | label >> beam.ParDo(fn, beam.pvalue.AsSingleton(plan)).with_outputs(WRITTEN, REPORT, *tags, main=EVENTS)
+    out = pcoll | label >> beam.ParDo(fn, beam.pvalue.AsSingleton(plan), *side_inputs).with_outputs(
+        WRITTEN, REPORT, *tags, main=EVENTS)
     return {EVENTS: out[EVENTS], WRITTEN: out[WRITTEN], REPORT: out[REPORT], **{tag: out[tag] for tag in tags}}
 
 

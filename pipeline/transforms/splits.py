@@ -16,7 +16,8 @@ from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
 
 
-def _match(pattern: str):
+def match_files(pattern: str):
+    """(path, size, path relative to the pattern's folder) of every file the pattern matches."""
     base = glob_base(pattern)
     for result in FileSystems.match([pattern]):
         for meta in result.metadata_list:
@@ -56,7 +57,7 @@ class PlanSplits(beam.PTransform):
             per_source.append(
                 pbegin
                 | f"Patterns[{src.name}]" >> beam.Create(sorted(set(src.paths)))
-                | f"MatchFiles[{src.name}]" >> beam.FlatMap(_match)
+                | f"MatchFiles[{src.name}]" >> beam.FlatMap(match_files)
                 | f"DistinctFiles[{src.name}]" >> beam.Distinct()
                 | f"PlanSplits[{src.name}]" >> beam.FlatMap(lambda f, s=src: _sized_splits(s, f)))
         numbered = (per_source | "AllSplits" >> beam.Flatten() | "GatherSplits" >> beam.combiners.ToList()

@@ -114,3 +114,39 @@ def test_sample_config_is_valid():
 
     cfg = load_config(f"{REPO}/examples/sample.yaml")
     assert {s.name for s in cfg.sources} >= {"web", "books", "math", "multilingual"}
+
+
+DECONTAM = {"sets": [{"name": "gsm8k_test", "paths": ["data/math/*.jsonl.gz"], "text_fields": ["text"]}]}
+
+
+def test_decontamination_defaults_and_paths_resolve_like_sources():
+    cfg = build(dict(BASE, decontaminate=DECONTAM))
+    d = cfg.decontaminate
+    assert (d.ngram, d.action, d.min_words, d.margin) == (13, "drop", 8, 10)
+    assert d.sets[0].format == "jsonl" and d.sets[0].paths[0].endswith("examples/data/math/*.jsonl.gz")
+    assert build(BASE).decontaminate is None
+
+
+@pytest.mark.parametrize("override, key", [
+    ("decontaminate.ngram=0", "decontaminate.ngram"),
+    ("decontaminate.action=delete", "decontaminate.action"),
+    ("decontaminate.min_words=0", "decontaminate.min_words"),
+    ("decontaminate.margin=-1", "decontaminate.margin"),
+    ("decontaminate.sets=[]", "decontaminate.sets"),
+    ("decontaminate.colour=1", "decontaminate.colour"),
+    ("decontaminate.sets.0.format=warc", "decontaminate.sets.0.format"),
+    ("decontaminate.sets.0.text_fields=[]", "decontaminate.sets.0.text_fields"),
+    ("decontaminate.sets.0.name=a/b", "decontaminate.sets.0.name"),
+    ("decontaminate.sets.0.fields=[text]", "decontaminate.sets.0.fields"),
+])
+def test_bad_decontamination_values_name_the_key(override, key):
+    with pytest.raises(ConfigError) as e:
+        build(dict(BASE, decontaminate=DECONTAM), override)
+    assert key in str(e.value)
+
+
+def test_decontamination_sets_need_files_and_unique_names():
+    with pytest.raises(ConfigError, match=r"decontaminate\.sets\.0\.paths\.0: no file matches"):
+        build(dict(BASE, decontaminate=DECONTAM), "decontaminate.sets.0.paths=[evals/nowhere.jsonl]")
+    with pytest.raises(ConfigError, match="decontaminate: .*repeated: gsm8k_test"):
+        build(dict(BASE, decontaminate={"sets": DECONTAM["sets"] * 2}))

@@ -138,6 +138,8 @@ def test_ownership_comes_from_the_file_list_or_a_tokenmill_manifest_and_nothing_
     assert owned_files(None, {"format": "something else"}, present) == set()
     assert collisions(present, set()) == ["errors/errors-00000-of-00001.jsonl", "report.json",
                                           "train/shard-00000-of-00001.arrow"]
+    matches = ["decontamination/matches-00003.parquet", "decontamination/notes.parquet"]
+    assert owned_files(None, manifest, matches) == owned - {"errors/errors-00000-of-00001.jsonl"} | {matches[0]}
 
 
 def test_inputs_inside_the_output_are_named(tmp_path):
@@ -178,3 +180,12 @@ def test_check_output_refuses_overlaps_and_foreign_files_in_the_way_and_reads_on
     assert tree(out) == before and present_run_files(str(out)) == ["report.json", "train/in.jsonl"]
     (out / "report.json").unlink()
     check_output(cfg)  # a foreign file with another name is no obstacle
+
+
+def test_an_eval_set_inside_the_output_is_refused(tmp_path):
+    out = tmp_path / "out"
+    (out / "evals").mkdir(parents=True)
+    cfg = config(tmp_path, decontaminate={"sets": [{"name": "gsm8k", "paths": [str(out / "evals" / "*.jsonl")]}]})
+    cfg.sources[0].paths = [str(tmp_path / "elsewhere.jsonl")]
+    with pytest.raises(ConfigError, match=r"decontaminate\.sets\.0\.paths\.0: .*evals/\*\.jsonl"):
+        check_output(cfg)

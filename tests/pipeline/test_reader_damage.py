@@ -3,7 +3,6 @@ before the damage and ends with one ReadError naming the file and where reading 
 cannot be opened is one ReadError; a BOM does not make the first record unreadable."""
 import bz2
 import gzip
-import io
 import json
 import os
 

@@ -100,3 +100,22 @@ def test_warc_html_is_extracted_with_record_id_and_url(sample_data):
     assert docs[0].id.startswith("<urn:uuid:") and docs[0].url.startswith("https://")
     assert "Semantic Scholar" in docs[0].text and "<div" not in docs[0].text
     assert len({d.id for d in docs}) == 22
+
+
+def test_more_text_fields_are_joined_after_the_text_field_by_newlines(tmp_path):
+    rows = [{"q": "What is 2 + 2?", "a": "4", "n": 4, "choices": ["3", "4", 5.0]},
+            {"q": "Missing answer"}, {"q": "Nested", "a": [["x"]], "n": 1, "choices": []},
+            {"q": "Null answer", "a": None, "n": 1, "choices": []}]
+    fields = RecordFields("q", None, None, ("a", "n", "choices"))
+    path = str(tmp_path / "eval.jsonl")
+    write_jsonl(path, rows)
+    recs = read_all(path, fields=fields)
+    assert recs[0].text == "What is 2 + 2?\n4\n4\n3\n4\n5.0"
+    assert [r.error for r in recs[1:]] == ["missing field 'a'", "field 'a' is list, not a string, number or list of them",
+                                          "field 'a' is NoneType, not a string, number or list of them"]
+    columns = [dict(rows[0], choices=["3", "4", "5.0"]), rows[3]]  # a Parquet list holds one type
+    pq.write_table(pa.Table.from_pylist(columns), str(tmp_path / "eval.parquet"))
+    recs = read_all(str(tmp_path / "eval.parquet"), "parquet", fields)
+    assert recs[0].text == "What is 2 + 2?\n4\n4\n3\n4\n5.0" and recs[1].error == "field 'a' is null"
+    pq.write_table(pa.Table.from_pylist([{"q": "no answer column"}]), str(tmp_path / "noa.parquet"))
+    assert read_all(str(tmp_path / "noa.parquet"), "parquet", fields)[0].error == "missing column 'a'"

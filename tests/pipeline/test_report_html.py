@@ -47,6 +47,15 @@ def test_missing_and_extra_keys_are_tolerated():
     assert "no sources" in render_report_html({})
 
 
+def test_decontamination_gets_a_table_per_set_only_when_the_run_decontaminated():
+    sets = {"gsm8k<test>": {"examples": 1319, "examples_found": 12, "documents_matched": 40, "documents_removed": 38,
+                            "documents_redacted": 2, "tokens_removed": 51234}}
+    page = render_report_html(dict(REPORT, decontamination=sets))
+    row = re.search(r"<tr><td>gsm8k&lt;test&gt;</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>([\d,]+)</td>", row) == ["1,319", "12", "40", "38", "2", "51,234"]
+    assert "decontamination" not in render_report_html(REPORT)
+
+
 # The richer page: samples, distributions, the run overview.
 from pipeline import report_html  # noqa: E402
 from pipeline.distributions import MEASURES  # noqa: E402
