@@ -58,7 +58,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
     from pipeline.transforms.fileio import join, read_json
 
     try:
-        report = run(cfg, beam_args, workers=args.workers)
+        report = run(cfg, beam_args, workers=args.workers or _default_workers(cfg))
     except ConfigError as e:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -133,10 +133,16 @@ def cmd_inspect(args) -> int:
     return 0
 
 
-def _default_workers() -> int:
+def _default_workers(cfg) -> int:
+    """$TOKENMILL_WORKERS, else what measured faster (bench/RESULTS.md): one process per core when Python
+    does most of the work (filters, near dedup, decontamination), one process when BPE does (Hugging Face
+    `tokenizers` already encodes on every core inside one process, and more processes only add start-up)."""
     import os
 
-    return int(os.environ.get("TOKENMILL_WORKERS") or os.cpu_count() or 1)
+    if os.environ.get("TOKENMILL_WORKERS"):
+        return _positive_int(os.environ["TOKENMILL_WORKERS"])
+    python_bound = bool(cfg.dedup.near or cfg.decontaminate or any(cfg.filters_for(s) for s in cfg.sources))
+    return (os.cpu_count() or 1) if python_bound else 1
 
 
 def _positive_int(text: str) -> int:
@@ -154,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="output directory (overrides the config's output)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key by dotted path")
     run.add_argument("-v", "--verbose", action="store_true", help="show Beam's own progress logs")
-    run.add_argument("--workers", type=_positive_int, default=_default_workers(),
-                     help="local worker processes (default: every core, or $TOKENMILL_WORKERS); 1 runs in-process")
+    run.add_argument("--workers", type=_positive_int, default=None,
+                     help="local worker processes; 1 runs in-process (default: $TOKENMILL_WORKERS, else one per core "
+                          "when filters, near dedup or decontamination are on, one otherwise)")
     insp = sub.add_parser("inspect", help="human summary of a built dataset")
     insp.add_argument("dir")
     insp.add_argument("--rows", type=int, default=2, help="decoded sample rows to show")

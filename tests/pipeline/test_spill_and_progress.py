@@ -7,7 +7,9 @@ import os
 import pytest
 from apache_beam.options.pipeline_options import DirectOptions
 
-from pipeline.cli import build_parser
+from pipeline.cli import _default_workers, build_parser
+from pipeline.config import build_config
+from tests.conftest import TOKENIZER_JSON
 from pipeline.document import Document
 from pipeline.progress_report import ProgressReport, summarize
 from pipeline.run import pipeline_options
@@ -78,15 +80,20 @@ def test_workers_progress_files_become_one_redrawn_line_per_pass(tmp_path):
     assert "tokenize" in screen.getvalue() and "50.0% of 2.0 MB" in screen.getvalue()
 
 
-def test_local_runs_use_every_core_unless_told_otherwise(monkeypatch):
+def test_local_runs_use_every_core_where_python_does_the_work_unless_told_otherwise(monkeypatch):
     direct = pipeline_options([], workers=4).view_as(DirectOptions)
     assert (direct.direct_running_mode, direct.direct_num_workers) == ("multi_processing", 4)
     assert pipeline_options([], workers=1).view_as(DirectOptions).direct_running_mode != "multi_processing"
     chosen = pipeline_options(["--direct_running_mode=in_memory"], workers=4).view_as(DirectOptions)
     assert chosen.direct_running_mode == "in_memory"
     monkeypatch.delenv("TOKENMILL_WORKERS")
-    assert build_parser().parse_args(["run", "c.yaml"]).workers == (os.cpu_count() or 1)
+    bpe_only = build_config({"output": "o", "seq_len": 8, "tokenizer": {"path": TOKENIZER_JSON},
+                             "sources": [{"name": "s", "paths": [TOKENIZER_JSON]}]}, check_files=False)
+    filtered = bpe_only.model_copy(update={"filters": [{"name": "gopher_quality"}]})
+    assert _default_workers(bpe_only) == 1  # tokenizers already encodes on every core in one process
+    assert _default_workers(filtered) == (os.cpu_count() or 1)
     monkeypatch.setenv("TOKENMILL_WORKERS", "3")
-    assert build_parser().parse_args(["run", "c.yaml"]).workers == 3
+    assert _default_workers(filtered) == _default_workers(bpe_only) == 3
+    assert build_parser().parse_args(["run", "c.yaml"]).workers is None
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "c.yaml", "--workers", "0"])
