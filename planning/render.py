@@ -1,0 +1,69 @@
+"""The plans as one screen of text (`tokenmill plan ...` without --json)."""
+from __future__ import annotations
+
+from planning.chinchilla import human
+
+
+def gb(n: float) -> str:
+    return f"{n / 1e9:,.2f} GB" if n >= 1e8 else f"{n / 1e6:,.1f} MB"
+
+
+def flop(n: float) -> str:
+    for factor, prefix in ((1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if n >= factor:
+            return f"{n / factor:.3g} {prefix}FLOP"
+    return f"{n:.3g} FLOP"
+
+
+def duration(hours: float) -> str:
+    seconds = hours * 3600
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if hours < 2:
+        return f"{seconds / 60:.0f} min"
+    if hours < 72:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _rows(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    fmt = lambda r: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return [fmt(headers), *(fmt(r) for r in rows)]
+
+
+def render_train(p: dict, config: str, data: str) -> str:
+    m = p["model"]
+    out = [f"Training plan: {config} on {data}",
+           f"  hardware     {p['gpus']} x {p['gpu']}, peak {p['peak_flops'] / 1e12:,.3g} TFLOP/s each, MFU {p['mfu']:.1%} "
+           f"({p['mfu_source']}), {p['precision']}",
+           f"  model        {m['n_layer']} layers x {m['n_embd']} ({m['n_head']} heads, {m['n_kv_head']} kv), vocab "
+           f"{m['vocab_size']:,}, seq_len {m['seq_len']:,}, {m['norm']}",
+           f"  parameters   {human(p['parameters'])} ({human(p['parameters_non_embedding'])} without the embedding, "
+           f"{human(p['parameters_embedding'])} in it)",
+           f"  FLOPs/token  {human(p['flops_per_token'])} (6N + 12 L C T, the trainer's MFU formula)",
+           f"  run          {p['steps']:,} steps x {p['sequences_per_step']:,} sequences = {human(p['tokens'])} tokens "
+           f"({p['tokens_per_step']:,} per step)",
+           f"  dataset      {human(p['dataset_tokens'])} train tokens ({p['dataset_rows']:,} rows): the run is "
+           f"{p['epochs']:.2f} epochs"]
+    if p["source_epochs"]:
+        out.append("               per source, with the mix's repeats: " + ", ".join(
+            f"{n} {e:.2f}" for n, e in p["source_epochs"].items()))
+    co = p["compute_optimal"]
+    out += [f"  Chinchilla   {human(p['chinchilla_tokens'])} tokens is optimal for this size: the run is "
+            f"{p['chinchilla_ratio']:.3g}x that ({p['tokens_per_parameter']:.3g} tokens per parameter); this compute "
+            f"is optimal for {human(co['parameters'])} parameters on {human(co['tokens'])} tokens",
+            f"  compute      {flop(p['total_flops'])} (evaluation adds {flop(p['eval_flops'])}): "
+            f"{p['gpu_hours']:,.3g} device-hours, {duration(p['wall_hours'])} of wall time",
+            f"  speed        {p['seconds_per_step']:,.3g} s per step, {p['tokens_per_s']:,.0f} tokens/s",
+            f"  checkpoint   {gb(p['checkpoint_bytes'])} on disk each (fp32 weights + AdamW moments)",
+            f"  memory       per device, {p['precision']}; the trainer runs '{p['strategy']}' without checkpointing; "
+            f"{gb(p['usable_memory_bytes'])} usable of {gb(p['device_memory_bytes'])}"]
+    keys = ["weights", "weight_copies", "gradients", "gradient_buckets", "optimizer", "activations", "total"]
+    rows = [[name] + [gb(b[k]) for k in keys] + ["yes" if b["total"] <= p["usable_memory_bytes"] else "NO"]
+            for name, b in p["memory"].items()]
+    out += ["    " + line for line in _rows(["strategy", "weights", "bf16 copies", "grads", "DDP buckets", "AdamW",
+                                             "activations", "total", "fits"], rows)]
+    out.append(f"               largest batch_size that fits ({p['strategy']}): {p['max_batch_size']:,}")
+    out += [f"  warning      {w}" for w in p["warnings"]]
+    return "\n".join(out)
