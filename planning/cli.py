@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed the usage error
         return 0 if e.code == 0 else USAGE_ERROR
     from pipeline.config import ConfigError
+    from planning.measure import SampleFailed
 
     try:
         if args.what == "train":
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"tokenmill plan {args.what}: {e}", file=sys.stderr)
         return USAGE_ERROR
-    except RuntimeError as e:  # a sample run that failed: planning.measure.SampleFailed
+    except SampleFailed as e:
         print(f"tokenmill plan {args.what}: failed: {e}", file=sys.stderr)
         return FAILED
     print(json.dumps(plan, indent=2, sort_keys=True) if args.json else text)

@@ -67,3 +67,46 @@ def render_train(p: dict, config: str, data: str) -> str:
     out.append(f"               largest batch_size that fits ({p['strategy']}): {p['max_batch_size']:,}")
     out += [f"  warning      {w}" for w in p["warnings"]]
     return "\n".join(out)
+
+
+def _range(lo: float, hi: float, fmt) -> str:
+    return f"{fmt(lo)}-{fmt(hi)}"
+
+
+def render_build(p: dict, config: str) -> str:
+    half, full = p["sample"]["half"], p["sample"]["full"]
+    out = [f"Build plan: {config}, measured on a sample of {gb(full['text_bytes'])} of input text (and a half sample "
+           f"of {gb(half['text_bytes'])}), extrapolated to the full input",
+           f"  input        {gb(p['input_bytes'])} stored in {p['files']:,} files (~{gb(p['input_text_bytes_estimate'])} of "
+           f"text), {p['splits']:,} splits, {p['buckets']:,} key bucket(s) per dedup stage",
+           f"  output       {human(p['output_tokens'])} tokens (range {_range(*p['output_tokens_range'], human)}): "
+           f"{human(p['train_tokens'])} train + {human(p['validation_tokens'])} validation"]
+    rows = [[name, gb(s["input_bytes"]), f"{s['keep_rate_documents']:.1%}", f"{s['keep_rate_tokens']:.1%}",
+             f"{s['duplicate_rate']:.1%} -> {s['duplicate_rate_full_size']:.1%} (<= "
+             f"{s['duplicate_rate_full_size_range'][1]:.1%})",
+             f"{s['rejected_rate']:.1%}", human(s["output_tokens"]), _range(*s["output_tokens_range"], human)]
+            for name, s in p["sources"].items()]
+    out += ["    " + line for line in _rows(["source", "input", "docs kept", "tokens kept", "duplicates: sample -> full size",
+                                             "filtered", "output tokens", "range"], rows)]
+    by_pass = ", ".join(f"{k} {v:,.3g}" for k, v in p["cpu_hours_by_pass"].items())
+    mem = p["peak_memory_bytes"]
+    folders = ", ".join(f"{k} {gb(v)}" for k, v in p["output_bytes_by_folder"].items() if v > 10**6)
+    out += [f"  CPU          {p['cpu_hours']:,.3g} CPU-hours (range {_range(*p['cpu_hours_range'], lambda x: f'{x:,.3g}')}); "
+            f"timed passes: {by_pass}",
+            f"  wall time    {duration(p['wall_hours'])} on {p['workers']:,} worker(s) (range "
+            f"{_range(*p['wall_hours_range'], duration)}; one worker: {duration(p['wall_hours_one_worker'])}; "
+            f"start-up {p['fixed_seconds']['wall']:.0f} s)",
+            f"  shuffle      {gb(p['shuffle_bytes'])} between workers (decisions and counts only)",
+            f"  memory       {gb(mem['per_worker'])} per worker (the sample's peak; half sample {gb(mem['half_sample'])}); "
+            f"the local runner, which keeps shuffles in memory: ~{gb(mem['local_runner_full_size'])} at full size",
+            f"  disk         {gb(p['output_bytes'])} of output ({folders}); ~{gb(p['scratch_bytes'])} of scratch "
+            f"under OUT/.tmp while it runs",
+            f"  shards       shards.train: {p['recommended_shards_train']:,} recommended",
+            f"  uncertainty  between the half and the full sample, CPU per input byte moved "
+            f"{p['uncertainty']['pass_cpu_per_byte_spread']:.1%} and kept tokens per byte up to "
+            f"{p['uncertainty']['tokens_sampling_spread']:.1%}: the ranges above",
+            "               deduplication finds more the larger the corpus: the low ends continue the duplicate rate's",
+            "               growth between the two samples up to the full size; a prefix sample misses duplicates spread",
+            "               across distant files, so expect the lower side"]
+    out += [f"  warning      {w}" for w in p["warnings"]]
+    return "\n".join(out)

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from pipeline.cli import main
-from planning.chinchilla import compute_optimal, dataset_capacity, repeat_warning
+from pipeline.capacity import dataset_capacity
+from planning.chinchilla import compute_optimal, repeat_warning
 from planning.train_plan import DatasetFacts, Hardware, mfu_from_metrics, plan_training
 from trainer.config import build_train_config
 from trainer.hardware import accelerator
