@@ -20,6 +20,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.accounting import build_source_report, error_fraction_problems, totals
+from pipeline.capacity import manifest_capacity
 from pipeline.config import PipelineConfig
 from pipeline.manifest import build_manifest, empty_train_problem
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
@@ -110,6 +111,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
         name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
         "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
         **({"shuffle": shuffle} if shuffle is not None else {}),
+        "chinchilla": manifest_capacity(manifest),  # what this dataset can train (pipeline.capacity)
         "config": cfg.model_dump(mode="json")}
     write_json(paths.final("report.json"), report)
     _write_html_report(paths, report)
