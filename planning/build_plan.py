@@ -34,7 +34,16 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
 
     cpu, cpu_fixed, cpu_rate = linear(half.cpu_s, full.cpu_s, x_half, x_full, x_target)
     spread = pass_rate_spread(half, full)
-    wall_1, wall_fixed, wall_rate = linear(half.wall_s, full.wall_s, x_half, x_full, x_target)
+    # Wall time also moves with the machine's load: how much wall per CPU second changed between the samples.
+    wall_per_cpu = lambda r: r.wall_s / r.cpu_s if r.cpu_s else 0.0
+    load_spread = abs(wall_per_cpu(full) - wall_per_cpu(half)) / wall_per_cpu(full) if wall_per_cpu(full) else 0.0
+    wall_spread = max(spread, load_spread)
+    # Wall time: the full sample's rate once its start-up is taken out, that start-up being the CPU fit's fixed
+    # part in the full sample's wall seconds per CPU second. A line through the two samples' wall times would
+    # amplify the load of a shared machine, which can differ between them by 2x.
+    wall_fixed = min(full.wall_s, cpu_fixed * full.wall_s / full.cpu_s) if full.cpu_s else 0.0
+    wall_rate = (full.wall_s - wall_fixed) / x_full if x_full else 0.0
+    wall_1 = wall_fixed + wall_rate * x_target
     half_cpu, full_cpu = half.report.get("cpu_seconds", {}), full.report.get("cpu_seconds", {})
     pass_cpu = {p: linear(half_cpu.get(p, 0.0), c, x_half, x_full, x_target)[0] for p, c in full_cpu.items()}
     shards = cfg.shards.train + cfg.shards.validation
@@ -55,7 +64,8 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
     recommended = recommended_train_shards(by_folder["train"], workers)
     if recommended != cfg.shards.train:
         warnings.append(f"shards.train is {cfg.shards.train}: {recommended} would keep train shards near "
-                        f"{by_folder['train'] / recommended / 1e6:,.0f} MB (at most 256 MB, one per worker, a multiple of 8)")
+                        f"{by_folder['train'] / recommended / 1e6:,.0f} MB (at most 256 MB, one per worker, "
+                        "a multiple of 8)")
     return {
         "input_bytes": int(sum(total.stored_bytes.values())),
         "input_text_bytes_estimate": int(x_target),
@@ -70,7 +80,8 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
         "cpu_hours_by_pass": {p: c / 3600 for p, c in sorted(pass_cpu.items())},
         "workers": workers,
         "wall_hours": wall / 3600,
-        "wall_hours_range": [(wall - (wall - wall_fixed) * spread) / 3600, (wall + (wall - wall_fixed) * spread) / 3600],
+        "wall_hours_range": [(wall - (wall - wall_fixed) * wall_spread) / 3600,
+                             (wall + (wall - wall_fixed) * wall_spread) / 3600],
         "wall_hours_one_worker": wall_1 / 3600,
         "fixed_seconds": {"cpu": cpu_fixed, "wall": wall_fixed},
         "shuffle_bytes": int(shuffle),
@@ -80,7 +91,7 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
         "peak_memory_bytes": {"half_sample": half.peak_rss, "sample": full.peak_rss,
                               "per_worker": full.peak_rss, "local_runner_full_size": int(peak_local)},
         "recommended_shards_train": recommended,
-        "uncertainty": {"pass_cpu_per_byte_spread": spread,
+        "uncertainty": {"pass_cpu_per_byte_spread": spread, "wall_per_cpu_spread": load_spread,
                         "tokens_sampling_spread": max((s["sampling_spread"] for s in sources.values()), default=0.0)},
         "sample": {r.label: {"input_bytes": int(r.stored_bytes and sum(r.stored_bytes.values())),
                              "text_bytes": int(r.text), "wall_s": round(r.wall_s, 2), "cpu_s": round(r.cpu_s, 2),

@@ -4,10 +4,14 @@ Scale. Each source's counts scale by its stored input (the full source's file si
 its sample consumed). Costs (CPU, wall, shuffle, spill) scale by input text: the sum over sources of each
 one's sample text times its scale, so sources that compress differently weigh by what the passes read.
 
-Costs are linear fits, cost = fixed + marginal x text, through the half and the full sample, so the
-start-up of a run (interpreter, Beam, tokenizer load) is not multiplied by the scale; if the two samples
-disagree so that the slope is not positive (noise on a busy machine), the full sample's average rate is
-used instead. Their uncertainty: how much the timed passes' CPU per byte moved between the two samples.
+Costs are fitted as fixed + marginal x text through the half and the full sample, so the start-up of a
+run (interpreter, Beam, tokenizer load) is not multiplied by the scale; if the two samples disagree so that
+the slope is not positive (noise on a busy machine), the full sample's average rate is used instead. Wall
+time takes its start-up from the CPU fit (in the full sample's wall seconds per CPU second) and its rate
+from the full sample alone: on a shared machine the load, hence wall time per CPU second, can differ by 2x
+between two runs, and a line through two wall times amplifies that. The uncertainty: how much the timed
+passes' CPU per byte moved between the two samples, and for wall time also how much wall time per CPU
+second did. Wall time assumes the full build runs under the load the samples saw.
 
 Tokens. Kept tokens per stored byte, per source, from the full sample, less the duplicates a bigger corpus
 reveals: deduplication finds more the bigger the corpus (a duplicate is only found when its original is in
@@ -21,8 +25,8 @@ shows: the low end is then the likelier side.
 
 Wall time on N workers: the fitted fixed part, plus the marginal part apportioned to the passes by their
 CPU and spread over each one's units of parallel work: splits for the per-split passes, key buckets for the
-dedup reducers, shards for the shard writers; a pass takes at least as long as its largest unit. It assumes workers as fast as this machine's
-cores were while sampling. Per worker memory stays that of the sample (the passes are bounded by one
+dedup reducers, shards for the shard writers; a pass takes at least as long as its largest unit. It
+assumes workers as fast as this machine's cores were while sampling. Per worker memory stays that of the sample (the passes are bounded by one
 split or bucket); the local runner also holds Beam's shuffles in memory, so its peak is extrapolated too.
 """
 from __future__ import annotations
@@ -93,7 +97,8 @@ def pass_rate_spread(half: SampleRun, full: SampleRun) -> float:
     return abs(f / full.text - h / half.text) / (f / full.text)
 
 
-def duplicate_rates(dup_half: float, dup_full: float, n_half: int, n_full: int, f_half: float, f_full: float) -> tuple[float, float]:
+def duplicate_rates(dup_half: float, dup_full: float, n_half: int, n_full: int, f_half: float,
+                    f_full: float) -> tuple[float, float]:
     """(likely, pessimistic) duplicate rate at full size, from the rates a half and a full sample found
     (`f_*`: the share of the source each sample is). Growth below two standard errors is noise: none. The
     likely rate continues the growth per doubling of size (duplicates of a heavy-tailed web corpus); the

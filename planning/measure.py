@@ -55,35 +55,39 @@ def folder_bytes(path: str) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for entry in os.scandir(path):
         if entry.is_dir(follow_symlinks=False):
-            sizes[entry.name] = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(entry.path) for f in files)
+            sizes[entry.name] = sum(os.path.getsize(os.path.join(d, f))
+                                    for d, _, files in os.walk(entry.path) for f in files)
         else:
             sizes[entry.name] = entry.stat().st_size
     return sizes
 
 
-def run_sample(label: str, config: dict, workers: int, work_dir: str, stored_bytes: dict, text_bytes: dict,
-               timeout_s: float = 24 * 3600) -> SampleRun:
-    path = os.path.join(work_dir, f"config-{label}.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=1)
-    log_path = os.path.join(work_dir, f"run-{label}.log")
+def run_process(cmd: list[str], log_path: str, timeout_s: float = 24 * 3600) -> tuple[int, float, float, int]:
+    """(exit code, wall seconds, CPU seconds of the process tree, peak tree RSS) of cmd, run from the repository
+    with its output in log_path."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")])))
     with open(log_path, "w") as log:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "planning.sample_run", path, str(workers)], stdout=log,
-                                stderr=subprocess.STDOUT, cwd=REPO, env=env)
-        peak, status, usage = 0, None, None
-        while status is None:
-            pid, raw_status, ru = os.wait4(proc.pid, os.WNOHANG)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+        peak = 0
+        while True:
+            pid, raw_status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
-                status, usage = os.waitstatus_to_exitcode(raw_status), ru
                 break
             peak = max(peak, tree_rss(proc.pid))
             if time.perf_counter() - start > timeout_s:
                 proc.kill()
             time.sleep(SAMPLE_EVERY_S)
-        proc.returncode = status
-        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(raw_status)
+    return proc.returncode, time.perf_counter() - start, usage.ru_utime + usage.ru_stime, peak
+
+
+def run_sample(label: str, config: dict, workers: int, work_dir: str, stored_bytes: dict, text_bytes: dict) -> SampleRun:
+    path = os.path.join(work_dir, f"config-{label}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=1)
+    log_path = os.path.join(work_dir, f"run-{label}.log")
+    status, wall, cpu, peak = run_process([sys.executable, "-m", "planning.sample_run", path, str(workers)], log_path)
     if status != 0:
         with open(log_path, errors="replace") as f:
             tail = f.read()[-3000:]
@@ -93,6 +97,5 @@ def run_sample(label: str, config: dict, workers: int, work_dir: str, stored_byt
         report = json.load(f)
     with open(os.path.join(out, "manifest.json")) as f:
         manifest = json.load(f)
-    return SampleRun(label=label, stored_bytes=dict(stored_bytes), text_bytes=dict(text_bytes), wall_s=wall,
-                     cpu_s=usage.ru_utime + usage.ru_stime, peak_rss=peak, report=report, manifest=manifest,
-                     output_bytes=folder_bytes(out))
+    return SampleRun(label=label, stored_bytes=dict(stored_bytes), text_bytes=dict(text_bytes), wall_s=wall, cpu_s=cpu,
+                     peak_rss=peak, report=report, manifest=manifest, output_bytes=folder_bytes(out))

@@ -61,7 +61,8 @@ def layer_activation_bytes_per_token(shape: ModelShape, bf16: bool, fused_norm: 
 def head_activation_bytes_per_token(shape: ModelShape, bf16: bool, fused_norm: bool) -> tuple[int, int]:
     """(saved until the backward pass, extra at the peak of cross-entropy's backward), per token."""
     c, v = shape.n_embd, shape.vocab_size
-    saved = 4 * c + _norm_bytes(shape, bf16, fused_norm) + 4 * v + 16  # final norm, log_softmax output, int64 ids and targets
+    # the final norm, log_softmax's output, the int64 ids and targets
+    saved = 4 * c + _norm_bytes(shape, bf16, fused_norm) + 4 * v + 16
     transient = (2 if bf16 else 4) * v + 8 * v  # the logits still referenced + two fp32 gradients
     return saved, transient
 

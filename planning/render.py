@@ -86,12 +86,14 @@ def render_build(p: dict, config: str) -> str:
              f"{s['duplicate_rate_full_size_range'][1]:.1%})",
              f"{s['rejected_rate']:.1%}", human(s["output_tokens"]), _range(*s["output_tokens_range"], human)]
             for name, s in p["sources"].items()]
-    out += ["    " + line for line in _rows(["source", "input", "docs kept", "tokens kept", "duplicates: sample -> full size",
-                                             "filtered", "output tokens", "range"], rows)]
+    headers = ["source", "input", "docs kept", "tokens kept", "duplicates: sample -> full size", "filtered",
+               "output tokens", "range"]
+    out += ["    " + line for line in _rows(headers, rows)]
     by_pass = ", ".join(f"{k} {v:,.3g}" for k, v in p["cpu_hours_by_pass"].items())
     mem = p["peak_memory_bytes"]
     folders = ", ".join(f"{k} {gb(v)}" for k, v in p["output_bytes_by_folder"].items() if v > 10**6)
-    out += [f"  CPU          {p['cpu_hours']:,.3g} CPU-hours (range {_range(*p['cpu_hours_range'], lambda x: f'{x:,.3g}')}); "
+    hours = lambda x: f"{x:,.3g}"
+    out += [f"  CPU          {p['cpu_hours']:,.3g} CPU-hours (range {_range(*p['cpu_hours_range'], hours)}); "
             f"timed passes: {by_pass}",
             f"  wall time    {duration(p['wall_hours'])} on {p['workers']:,} worker(s) (range "
             f"{_range(*p['wall_hours_range'], duration)}; one worker: {duration(p['wall_hours_one_worker'])}; "
@@ -104,7 +106,8 @@ def render_build(p: dict, config: str) -> str:
             f"  shards       shards.train: {p['recommended_shards_train']:,} recommended",
             f"  uncertainty  between the half and the full sample, CPU per input byte moved "
             f"{p['uncertainty']['pass_cpu_per_byte_spread']:.1%} and kept tokens per byte up to "
-            f"{p['uncertainty']['tokens_sampling_spread']:.1%}: the ranges above",
+            f"{p['uncertainty']['tokens_sampling_spread']:.1%}, and wall time per CPU second (this machine's load) "
+            f"{p['uncertainty']['wall_per_cpu_spread']:.1%}: the ranges above",
             "               deduplication finds more the larger the corpus: the low ends continue the duplicate rate's",
             "               growth between the two samples up to the full size; a prefix sample misses duplicates spread",
             "               across distant files, so expect the lower side"]

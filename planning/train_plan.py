@@ -77,7 +77,7 @@ def plan_training(cfg: TrainConfig, data: DatasetFacts, hw: Hardware) -> dict:
     total_flops = fpt * tokens
     achieved = hw.peak_flops * hw.mfu  # FLOP/s per device
     seconds_per_step = tokens_per_step * fpt / (achieved * hw.gpus)
-    evals = (cfg.max_steps // cfg.eval_every if cfg.eval_every else 0) + 1
+    evals = (cfg.max_steps // cfg.eval_every + bool(cfg.max_steps % cfg.eval_every)) if cfg.eval_every else 1  # + the last
     eval_flops = fpt / 3 * min(cfg.eval_rows, data.validation_rows) * data.seq_len * evals  # forward: a third
 
     bf16 = uses_bf16(cfg, hw.cuda)
@@ -104,7 +104,8 @@ def plan_training(cfg: TrainConfig, data: DatasetFacts, hw: Hardware) -> dict:
             warnings.append(w)
     if chosen["total"] > usable:
         warnings.append(f"does not fit: {chosen['total'] / 1e9:.1f} GB of tensors per device, {usable / 1e9:.1f} GB usable; "
-                        f"largest batch_size that fits: {max_batch}" + ("" if max_batch else " (none: shard the states with FSDP)"))
+                        f"largest batch_size that fits: {max_batch}"
+                        + ("" if max_batch else " (none: shard the states with FSDP)"))
     if hw.mfu > 0.7:
         warnings.append(f"MFU {hw.mfu:.0%} is above what dense training reaches in practice (30-60%)")
     return {

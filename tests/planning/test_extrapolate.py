@@ -27,8 +27,9 @@ def cfg(tokenizer_path):
                         check_files=False)
 
 
-HALF = _run("half", 500, 1500, 50, 45, 2, 4500, cpu=8, wall=12, passes={"read": 0.5, "tokenize": 1.0}, rss=100, shuffle=600)
-FULL = _run("full", 1000, 3000, 100, 90, 5, 9000, cpu=13, wall=20, passes={"read": 1.0, "tokenize": 2.0}, rss=110, shuffle=1100)
+HALF = _run("half", 500, 1500, 50, 45, 2, 4500, cpu=8, wall=12, passes={"read": 0.5, "tokenize": 1.0}, shuffle=600)
+FULL = _run("full", 1000, 3000, 100, 90, 5, 9000, cpu=13, wall=20, passes={"read": 1.0, "tokenize": 2.0}, rss=110,
+            shuffle=1100)
 TOTAL = FullInput(stored_bytes={"web": 4000}, files={"web": 4}, splits=4, largest_split_bytes=1000, buckets=1)
 
 
@@ -39,18 +40,25 @@ def test_the_full_build_from_two_samples(cfg):
     assert plan["output_tokens"] == 36000 - 3 * 10 // 2  # less the expected tails of 3 shards
     assert plan["train_tokens"] == int(plan["output_tokens"] * 0.9)
     assert plan["cpu_hours"] * 3600 == pytest.approx(3 + 5 / 1500 * 12000)  # fixed 3 s, 5 s per 1500 bytes
-    assert plan["wall_hours"] * 3600 == pytest.approx(4 + 8 / 1500 * 12000)
-    assert plan["fixed_seconds"] == {"cpu": pytest.approx(3), "wall": pytest.approx(4)}
+    startup = 3 * 20 / 13  # the CPU fit's fixed 3 s, in the full sample's wall seconds per CPU second
+    assert plan["wall_hours"] * 3600 == pytest.approx(startup + (20 - startup) / 3000 * 12000)
+    assert plan["fixed_seconds"] == {"cpu": pytest.approx(3), "wall": pytest.approx(startup)}
     assert plan["shuffle_bytes"] == 100 + 12000 // 3  # 100 fixed, a third of a byte per text byte
     assert plan["output_bytes_by_folder"]["curated"] == 12000 and plan["output_bytes_by_folder"]["tokenizer.json"] == 7
     assert plan["output_bytes_by_folder"]["train"] == plan["train_tokens"] * 2
     assert plan["peak_memory_bytes"]["per_worker"] == 110
     assert plan["uncertainty"]["pass_cpu_per_byte_spread"] == 0.0
+    load = (20 / 13 - 12 / 8) / (20 / 13)  # wall per CPU second moved between the samples: the machine's load
+    assert plan["uncertainty"]["wall_per_cpu_spread"] == pytest.approx(load)
+    wall, marginal = plan["wall_hours"] * 3600, plan["wall_hours"] * 3600 - startup
+    assert [h * 3600 for h in plan["wall_hours_range"]] == [pytest.approx(wall - marginal * load),
+                                                            pytest.approx(wall + marginal * load)]
 
 
 def test_wall_time_spreads_over_splits_and_its_largest_split(cfg):
     plan = plan_build(cfg, HALF, FULL, TOTAL, workers=4, mixing=False)
-    assert plan["wall_hours"] * 3600 == pytest.approx(4 + 64 / 4)
+    startup = 3 * 20 / 13
+    assert plan["wall_hours"] * 3600 == pytest.approx(startup + (20 - startup) * 4 / 4)  # 4 splits, 4 workers
     assert wall_on_workers(4, 64, {"read": 1, "tokenize": 2}, 100, TOTAL, 3) == pytest.approx(4 + 64 / 4)  # 4 splits
     lopsided = FullInput({"web": 4000}, {"web": 2}, 2, 3000, 1)
     assert wall_on_workers(0, 100, {"read": 1}, 8, lopsided, 3) == pytest.approx(75)  # its largest split: 3/4
