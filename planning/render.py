@@ -46,7 +46,7 @@ def render_train(p: dict, config: str, data: str) -> str:
            f"({p['tokens_per_step']:,} per step)",
            f"  dataset      {human(p['dataset_tokens'])} train tokens ({p['dataset_rows']:,} rows): the run is "
            f"{p['epochs']:.2f} epochs"]
-    if p["source_epochs"]:
+    if any(abs(e - p["epochs"]) > 1e-9 for e in p["source_epochs"].values()):  # the mix repeats some sources
         out.append("               per source, with the mix's repeats: " + ", ".join(
             f"{n} {e:.2f}" for n, e in p["source_epochs"].items()))
     co = p["compute_optimal"]
