@@ -157,11 +157,7 @@ def _parquet_prefix(f: InputFile, dest: str, budget: int, text_field: str) -> tu
 
 def sample_source(source, budget: int, out_dir: str) -> SourceSample:
     """Writes the sample of one source under out_dir/<source>/<pattern index>/<relative path>."""
-    sample = SourceSample(source.name)
-    for i, pattern in enumerate(source.paths):
-        base = glob_base(pattern)
-        tail = pattern[len(base):].lstrip("/") if pattern.startswith(base) else posixpath.basename(pattern)
-        sample.patterns.append(os.path.join(out_dir, source.name, str(i), tail))
+    sample, used = SourceSample(source.name), set()
     for f in list_inputs(source):
         left = budget - sample.text_bytes
         if left <= 0:
@@ -184,4 +180,10 @@ def sample_source(source, budget: int, out_dir: str) -> SourceSample:
         sample.files += 1
         sample.text_bytes += text
         sample.stored_bytes += stored
+        used.add(f.pattern_index)
+    for i in sorted(used):  # a pattern whose files the budget did not reach has none in the sample
+        base = glob_base(source.paths[i])
+        tail = source.paths[i][len(base):].lstrip("/") if source.paths[i].startswith(base) else \
+            posixpath.basename(source.paths[i])
+        sample.patterns.append(os.path.join(out_dir, source.name, str(i), tail))
     return sample

@@ -97,3 +97,13 @@ def test_text_files_are_taken_whole_and_paths_keep_their_layout(tmp_path):
     assert sorted(os.path.relpath(p, tmp_path / "out" / "t" / "0") for p in glob.glob(sample.patterns[0])) == \
         ["a/0.txt", "a/1.txt", "a/2.txt"]
     shutil.rmtree(tmp_path / "out")
+
+
+def test_patterns_the_budget_does_not_reach_are_left_out(tmp_path):
+    write_parts(tmp_path / "a", ".jsonl", open, parts=1)
+    write_parts(tmp_path / "b", ".jsonl", open, parts=1)
+    source = SourceConfig(name="two", paths=[str(tmp_path / "a" / "*.jsonl"), str(tmp_path / "b" / "*.jsonl")])
+    small = sample_source(source, 1000, str(tmp_path / "small"))
+    assert small.patterns == [str(tmp_path / "small" / "two" / "0" / "*.jsonl")]  # the derived config must match files
+    both = sample_source(source, 10**9, str(tmp_path / "both"))
+    assert [len(glob.glob(p)) for p in both.patterns] == [1, 1]
