@@ -1,4 +1,4 @@
-"""The `tokenmill` command: run, inspect, verify, train, train-quality.
+"""The `tokenmill` command: run, inspect, verify, train, train-quality, plan.
 
 Exit codes: 0 done; 2 bad config or usage (the message names the key, file or flag); 1 the run failed.
 """
@@ -172,13 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("dir")
     sub.add_parser("train", help="streaming GPT pretraining on a built dataset", add_help=False)
     sub.add_parser("train-quality", help="train a fastText quality classifier", add_help=False)
+    sub.add_parser("plan", help="what a training run or a data build will cost (plan train | plan build)", add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.getLogger().addFilter(_DropBeamImportNoise())
-    # `train` and `train-quality` own their argument parsing.
+    # `train`, `train-quality` and `plan` own their argument parsing.
+    if argv and argv[0] == "plan":
+        from planning.cli import main as plan_main
+
+        return plan_main(argv[1:])
     if argv and argv[0] == "train":
         from trainer.cli import main as train_main
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from pipeline.capacity import capacity_text, manifest_capacity
 from pipeline.dataset_paths import inside
 from pipeline.shards import INPUT_IDS
 from pipeline.summary import accounting_table, decontamination_table, mix_table, reasons_table, splits_table
@@ -22,7 +23,8 @@ def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows
              f"seed {manifest['seed']}, tokenizer vocab {manifest['tokenizer']['vocab_size']:,} "
              f"(eos id {manifest['tokenizer']['eos_id']})",
              "Splits:\n" + splits_table(manifest["splits"]),
-             "Mix (target vs realized fraction of output tokens):\n" + mix_table(manifest["sources"])]
+             "Mix (target vs realized fraction of output tokens):\n" + mix_table(manifest["sources"]),
+             "What can I train on this? (tokenmill plan train sizes a run)\n" + capacity_text(manifest_capacity(manifest))]
     report_path = join(out_dir, "report.json")
     if exists(report_path):
         report = json.loads(read_bytes(report_path))

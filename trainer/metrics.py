@@ -7,20 +7,18 @@ import json
 import os
 import time
 
+from trainer.hardware import ACCELERATORS, match_device
+
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "loss.png"
 
-# Dense bf16 tensor-core peaks from the vendors' datasheets (FLOP/s, without sparsity). Matched by
-# substring in dict order, so longer names come first (A100 before A10).
-GPU_PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "L40": 181e12, "L4": 121e12,
-                 "A10G": 125e12, "A10": 125e12, "RTX 4090": 165e12, "RTX 3090": 71e12, "V100": 125e12}
+# Dense bf16 peaks by device-name substring, from the one table the planner shares (trainer.hardware).
+GPU_PEAK_BF16 = {a.match: a.peak_flops for a in ACCELERATORS if a.peak_flops}
 
 
 def gpu_peak_flops(device_name: str) -> float | None:
-    for key, flops in GPU_PEAK_BF16.items():
-        if key in device_name:
-            return flops
-    return None
+    found = match_device(device_name)
+    return found.peak_flops if found else None
 
 
 def cpu_peak_flops(n: int = 1024, repeats: int = 5) -> float:

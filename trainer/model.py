@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from trainer.sizing import flops_per_token, padded_vocab  # noqa: F401 (padded_vocab: re-exported)
+
 
 @dataclass(frozen=True)
 class GPTConfig:
@@ -34,10 +36,6 @@ class GPTConfig:
     @property
     def head_dim(self) -> int:
         return self.n_embd // self.n_head
-
-
-def padded_vocab(vocab_size: int, multiple: int) -> int:
-    return -(-vocab_size // multiple) * multiple
 
 
 def make_norm(kind: str, dim: int) -> nn.Module:
@@ -144,11 +142,9 @@ class GPT(nn.Module):
         return sum(p.numel() for p in self.parameters())  # the tied embedding counts once
 
     def flops_per_token(self) -> float:
-        """Training FLOPs per token, forward + backward: 6 per parameter (the tied embedding counts
-        once, for the output projection) plus attention's 12 * n_layer * n_embd * seq_len, counting the
-        full T x T score matrix as the PaLM paper (appendix B) and nanoGPT do."""
+        """Training FLOPs per token, forward + backward (trainer.sizing.flops_per_token: 6N + 12 L C T)."""
         c = self.cfg
-        return 6.0 * self.num_params() + 12.0 * c.n_layer * c.n_embd * c.seq_len
+        return flops_per_token(self.num_params(), c.n_layer, c.n_embd, c.seq_len)
 
     def optimizer_groups(self, weight_decay: float) -> list[dict]:
         """Weight decay on weight matrices only: not on norms (1-D) nor the (tied) embedding."""

@@ -249,7 +249,7 @@ class Trainer:
                                 "lr": lr, "grad_norm": grad_norm.item(),
                                 "tokens_seen": self.samples_seen * self.manifest.seq_len, "tokens_per_s": tokens_per_s,
                                 "mfu": self.model.flops_per_token() * tokens_per_s / (peak * dist.world_size)
-                                if peak else None}
+                                if peak else None, "peak_flops": peak}
                         if is_eval:
                             last.update(self.evaluate())
                         if metrics:

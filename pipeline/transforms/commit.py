@@ -20,6 +20,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.accounting import build_source_report, error_fraction_problems, totals
+from pipeline.capacity import manifest_capacity
 from pipeline.config import PipelineConfig
 from pipeline.decontam.report import decontamination_report
 from pipeline.manifest import build_manifest, empty_train_problem
@@ -115,6 +116,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
         "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
         **({"shuffle": shuffle} if shuffle is not None else {}),
         **({"decontamination": decontamination_report(counts, *decontamination)} if decontamination else {}),
+        "chinchilla": manifest_capacity(manifest),  # what this dataset can train (pipeline.capacity)
         "config": cfg.model_dump(mode="json")}
     report |= report_sections(cfg, report_parts, shard_stats, report["config"])
     for split, shards in shard_summary(shard_stats).items():
