@@ -4,7 +4,7 @@
                                [--cache DIR] [--json PATH]
 
 train: examples/train_tiny_cpu.yaml for --steps steps on a small built dataset (GPT-NeoX tokens of
-Shakespeare, seq_len 1024), measured in a fresh process (tests/planning/measured.py: resident memory the
+Shakespeare, seq_len 1024), measured in a fresh process (tests/plan/measured.py: resident memory the
 run added, median step time), then `tokenmill plan train ... --metrics RUN` (calibrated with the MFU that
 run measured). The same MFU then predicts two other runs (batch 4; a 4 x 256 model), also measured: how
 far a calibration carries to other shapes. Targets: memory within 25%, step time within 2x.
@@ -28,8 +28,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from bench.bench_memory import build_input, code_version, write_recipe  # noqa: E402
-from planning.measure import run_process  # noqa: E402
-from tests.planning.measured import measure_training  # noqa: E402
+from pipeline.plan.measure import run_process  # noqa: E402
+from tests.plan.measured import measure_training  # noqa: E402
 from tests.trainer.dataset_fixture import build_dataset  # noqa: E402
 
 PRESET = os.path.join(REPO, "examples", "train_tiny_cpu.yaml")

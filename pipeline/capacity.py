@@ -1,5 +1,5 @@
 """What a built dataset can train, by the Chinchilla rule (pure): report.json's "chinchilla" entry and
-`tokenmill inspect`. The planner (planning.chinchilla) builds on the same constants.
+`tokenmill inspect`. The planner (pipeline.plan.chinchilla) builds on the same constants.
 
 - Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models", table 3: the compute-optimal
   model sees about 20 training tokens per parameter.

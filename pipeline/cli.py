@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().addFilter(_DropBeamImportNoise())
     # `train`, `train-quality` and `plan` own their argument parsing.
     if argv and argv[0] == "plan":
-        from planning.cli import main as plan_main
+        from pipeline.plan.cli import main as plan_main
 
         return plan_main(argv[1:])
     if argv and argv[0] == "train":

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from pipeline.cli import main
-from tests.planning.measured import REPO, measure_training
+from tests.plan.measured import REPO, measure_training
 
 pytestmark = pytest.mark.slow
 PRESET = os.path.join(REPO, "examples", "train_tiny_cpu.yaml")

@@ -1,11 +1,11 @@
-"""planning.extrapolate and planning.build_plan on made-up sample measurements whose full-size answer is
+"""pipeline.plan.extrapolate and pipeline.plan.build_plan on made-up sample measurements whose full-size answer is
 known: scaling by stored bytes, linear fits that do not multiply start-up costs, the spread of wall time
 over workers, the mix at full size, deduplication's growth, the shard recommendation."""
 import pytest
 
 from pipeline.config import build_config
-from planning.build_plan import plan_build
-from planning.extrapolate import (FullInput, SampleRun, duplicate_rates, linear, mixed_tokens,
+from pipeline.plan.build_plan import plan_build
+from pipeline.plan.extrapolate import (FullInput, SampleRun, duplicate_rates, linear, mixed_tokens,
                                   recommended_train_shards, wall_on_workers)
 
 

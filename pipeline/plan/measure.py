@@ -12,10 +12,10 @@ import sys
 import time
 from collections import defaultdict
 
-from planning.extrapolate import SampleRun
+from pipeline.plan.extrapolate import SampleRun
 
 SAMPLE_EVERY_S = 0.2
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class SampleFailed(RuntimeError):
@@ -87,7 +87,7 @@ def run_sample(label: str, config: dict, workers: int, work_dir: str, stored_byt
     with open(path, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=1)
     log_path = os.path.join(work_dir, f"run-{label}.log")
-    status, wall, cpu, peak = run_process([sys.executable, "-m", "planning.sample_run", path, str(workers)], log_path)
+    status, wall, cpu, peak = run_process([sys.executable, "-m", "pipeline.plan.sample_run", path, str(workers)], log_path)
     if status != 0:
         with open(log_path, errors="replace") as f:
             tail = f.read()[-3000:]

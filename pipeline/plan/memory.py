@@ -14,7 +14,7 @@ normalised and scaled outputs (CPU's RMSNorm is composite), the fused q/k/v outp
 queries and keys, attention's output, logsumexp and the contiguous copy c_proj reads, the MLP's GELU input
 and output. Under bf16 autocast with fused norms (CUDA) the matmul outputs take 2 bytes and each norm saves
 only its input: 36 C + 6 K + 4 H + 8. Attention is flash/memory-efficient SDPA (no T x T matrix kept). The
-fp32 figure is checked exactly against the saved tensors of the real model (tests/planning).
+fp32 figure is checked exactly against the saved tensors of the real model (tests/plan).
 
 The output layer dominates small models: the loss keeps log_softmax's fp32 output (4 V bytes per token),
 and the backward pass of cross-entropy briefly holds three more logits-sized tensors (the logits the

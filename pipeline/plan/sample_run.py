@@ -1,4 +1,4 @@
-"""The child process of `tokenmill plan build`: `python -m planning.sample_run CONFIG.json WORKERS` runs the
+"""The child process of `tokenmill plan build`: `python -m pipeline.plan.sample_run CONFIG.json WORKERS` runs the
 real pipeline (pipeline.run.run) on a sample with a derived config, so the parent measures a fresh process
 tree (memory, CPU) and a failure cannot take the planner down. Exit codes as `tokenmill run`."""
 from __future__ import annotations

@@ -67,13 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed the usage error
         return 0 if e.code == 0 else USAGE_ERROR
     from pipeline.config import ConfigError
-    from planning.measure import SampleFailed
+    from pipeline.plan.measure import SampleFailed
 
     try:
         if args.what == "train":
             plan, text = plan_train(args)
         else:
-            from planning.build_cli import plan_build
+            from pipeline.plan.build_cli import plan_build
 
             plan, text = plan_build(args)
     except ConfigError as e:
@@ -102,7 +102,7 @@ def read_manifest_json(root: str) -> dict:
 def metrics_calibration(path: str) -> tuple[float, float | None]:
     """(median mfu, median peak FLOP/s it was measured against, if logged) of a run's metrics.jsonl."""
     from pipeline.config import ConfigError
-    from planning.train_plan import mfu_from_metrics
+    from pipeline.plan.train_plan import mfu_from_metrics
     from trainer.metrics import METRICS_FILE, read_metrics
 
     file = os.path.join(path, METRICS_FILE) if os.path.isdir(path) else path
@@ -122,8 +122,8 @@ def host_memory_bytes() -> int:
 
 def plan_train(args) -> tuple[dict, str]:
     from pipeline.config import ConfigError
-    from planning.render import render_train
-    from planning.train_plan import DEFAULT_MFU, DatasetFacts, Hardware, plan_training
+    from pipeline.plan.render import render_train
+    from pipeline.plan.train_plan import DEFAULT_MFU, DatasetFacts, Hardware, plan_training
     from trainer.config import load_train_config
     from trainer.hardware import accelerator
     from trainer.manifest import DatasetError, read_manifest

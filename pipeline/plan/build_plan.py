@@ -1,8 +1,8 @@
 """The build plan as one dict (`tokenmill plan build --json`), from two measured samples and the full input's
-listing (pure; planning.extrapolate has the method and its caveats)."""
+listing (pure; pipeline.plan.extrapolate has the method and its caveats)."""
 from __future__ import annotations
 
-from planning.extrapolate import (FullInput, SampleRun, full_text, linear, mixed_tokens, pass_rate_spread,
+from pipeline.plan.extrapolate import (FullInput, SampleRun, full_text, linear, mixed_tokens, pass_rate_spread,
                                   recommended_train_shards, source_figures, wall_on_workers)
 
 FIXED_OUTPUTS = ("tokenizer.json", "report.json", "report.html", "manifest.json", ".tokenmill-files.json")

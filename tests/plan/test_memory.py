@@ -1,11 +1,11 @@
-"""The memory arithmetic of planning.memory against the real model: the activations it predicts are the
+"""The memory arithmetic of pipeline.plan.memory against the real model: the activations it predicts are the
 bytes autograd actually saves (counted storage by storage), and a checkpoint's size is the file's."""
 import os
 
 import pytest
 import torch
 
-from planning.memory import (activation_bytes, checkpoint_bytes, head_activation_bytes_per_token,
+from pipeline.plan.memory import (activation_bytes, checkpoint_bytes, head_activation_bytes_per_token,
                              layer_activation_bytes_per_token, training_memory)
 from trainer.model import GPT, GPTConfig
 from trainer.sizing import ModelShape, count_parameters

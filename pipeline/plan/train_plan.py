@@ -3,7 +3,7 @@ accelerator (pure arithmetic; the CLI gathers the inputs).
 
 Tokens per step are the trainer's: batch_size x grad_accum x GPUs sequences of seq_len predicted tokens.
 FLOPs per token are the trainer's MFU formula (trainer.sizing), so `mfu` here and in metrics.jsonl are the
-same quantity: GPU seconds = FLOPs / (peak x MFU). Memory is planning.memory's, for the way the trainer
+same quantity: GPU seconds = FLOPs / (peak x MFU). Memory is pipeline.plan.memory's, for the way the trainer
 runs (one process, or DDP across GPUs) and for the alternatives (FSDP, activation checkpointing).
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from planning.chinchilla import compute_optimal, optimal_tokens, repeat_warning
-from planning.memory import STRATEGIES, checkpoint_bytes, training_memory, usable_bytes
+from pipeline.plan.chinchilla import compute_optimal, optimal_tokens, repeat_warning
+from pipeline.plan.memory import STRATEGIES, checkpoint_bytes, training_memory, usable_bytes
 from trainer.config import TrainConfig
 from trainer.hardware import Accelerator
 from trainer.sizing import ModelShape, count_parameters, flops_per_token, padded_vocab

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-PURE = ["planning.memory", "planning.chinchilla", "planning.train_plan", "planning.render", "planning.extrapolate",
-        "planning.cli", "trainer.sizing", "trainer.hardware", "trainer.metrics"]
+PURE = ["pipeline.plan.memory", "pipeline.plan.chinchilla", "pipeline.plan.train_plan", "pipeline.plan.render", "pipeline.plan.extrapolate",
+        "pipeline.plan.cli", "trainer.sizing", "trainer.hardware", "trainer.metrics"]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -1,5 +1,5 @@
-"""`tokenmill plan build CONFIG.yaml`: sample each source (planning.sample), run the real pipeline on a half
-and a full sample (planning.measure), list the full input, and extrapolate (planning.build_plan)."""
+"""`tokenmill plan build CONFIG.yaml`: sample each source (pipeline.plan.sample), run the real pipeline on a half
+and a full sample (pipeline.plan.measure), list the full input, and extrapolate (pipeline.plan.build_plan)."""
 from __future__ import annotations
 
 import os
@@ -17,8 +17,8 @@ def full_input(cfg):
     from pipeline.readers.jsonl import is_compressed
     from pipeline.transforms.fileio import open_raw
     from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
-    from planning.extrapolate import FullInput
-    from planning.sample import list_inputs
+    from pipeline.plan.extrapolate import FullInput
+    from pipeline.plan.sample import list_inputs
 
     stored, files, sized = {}, {}, []
     for source in cfg.sources:
@@ -49,8 +49,8 @@ def derived_config(cfg, samples: dict, output: str) -> dict:
 
 
 def measure_sample(cfg, label: str, budget: int, work: str, workers: int):
-    from planning.measure import run_sample
-    from planning.sample import sample_source
+    from pipeline.plan.measure import run_sample
+    from pipeline.plan.sample import sample_source
 
     folder = os.path.join(work, label)
     shutil.rmtree(folder, ignore_errors=True)
@@ -65,8 +65,8 @@ def measure_sample(cfg, label: str, budget: int, work: str, workers: int):
 def plan_build(args) -> tuple[dict, str]:
     from pipeline.config import load_config
     from pipeline.run import mixing_requested
-    from planning.build_plan import plan_build as build
-    from planning.render import render_build
+    from pipeline.plan.build_plan import plan_build as build
+    from pipeline.plan.render import render_build
 
     cfg = load_config(args.config, args.overrides)
     work = args.work_dir or tempfile.mkdtemp(prefix="tokenmill-plan-")

@@ -1,4 +1,4 @@
-"""`tokenmill plan train`: the arithmetic of planning.train_plan on chosen numbers, and the command on a
+"""`tokenmill plan train`: the arithmetic of pipeline.plan.train_plan on chosen numbers, and the command on a
 real dataset (JSON keys of the contract, exit codes, --gpus, --mfu, --metrics)."""
 import json
 
@@ -6,8 +6,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.capacity import dataset_capacity
-from planning.chinchilla import compute_optimal, repeat_warning
-from planning.train_plan import DatasetFacts, Hardware, mfu_from_metrics, plan_training
+from pipeline.plan.chinchilla import compute_optimal, repeat_warning
+from pipeline.plan.train_plan import DatasetFacts, Hardware, mfu_from_metrics, plan_training
 from trainer.config import build_train_config
 from trainer.hardware import accelerator
 from trainer.sizing import ModelShape, count_parameters, shape_flops_per_token

@@ -46,7 +46,7 @@ SHARD_PASSES = ("write_shards",)
 
 @dataclass
 class SampleRun:
-    """One measured sample run (planning.measure fills it)."""
+    """One measured sample run (pipeline.plan.measure fills it)."""
 
     label: str
     stored_bytes: dict[str, float]  # per source: the stored input the sample consumed

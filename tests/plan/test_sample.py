@@ -1,4 +1,4 @@
-"""planning.sample: a deterministic prefix of each source, in the source's own format and compression, whose
+"""pipeline.plan.sample: a deterministic prefix of each source, in the source's own format and compression, whose
 records read back exactly as the first records of the real input (same ids), within the budget."""
 import glob
 import gzip
@@ -13,7 +13,7 @@ import zstandard
 
 from pipeline.config import SourceConfig
 from pipeline.readers import RecordFields, plan_splits, read_split
-from planning.sample import list_inputs, sample_source
+from pipeline.plan.sample import list_inputs, sample_source
 from tests.conftest import SAMPLE_DATA
 
 DOCS = [{"id": f"d{i:04d}", "text": f"document {i} " + "word " * (20 + i % 30)} for i in range(600)]
