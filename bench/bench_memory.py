@@ -44,6 +44,8 @@ import sys
 import time
 from collections import defaultdict
 
+from pipeline.plan.measure import tree_rss  # the process tree's RSS, as `plan build` measures it
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.environ.get("TOKENMILL_CORPUS") or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared", "corpus")
 TOKENIZER = os.path.join(REPO, "examples", "tokenizers", "gpt-neox-20b.json")
@@ -227,37 +229,6 @@ def write_recipe(data_dir: str) -> str:
 
 
 # --- measurement ----------------------------------------------------------------------------------
-
-def process_tree(root: int) -> list[int]:
-    """root and all its descendants, from the parent ids in /proc/*/stat."""
-    children = defaultdict(list)
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # the process ended meanwhile
-            children[ppid].append(int(name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += children.get(pid, [])
-    return tree
-
-
-def tree_rss(root: int) -> int:
-    """Summed resident set size, in bytes, of root and its descendants."""
-    total = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
 
 def run_measured(cmd: list[str], log_path: str, timeout_s: float) -> tuple[int, int, float]:
     """(exit code, peak tree RSS in bytes, wall seconds) of cmd, run with its output in log_path."""
