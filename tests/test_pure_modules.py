@@ -8,7 +8,11 @@ PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.id
         "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
         "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
         "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html",
-        "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report"]
+        "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report",
+        # the planner's arithmetic and the trainer's sizing and accelerator table it shares: `plan train` on a GPU
+        # type, report.json's capacity and `inspect` need neither
+        "pipeline.plan.memory", "pipeline.plan.chinchilla", "pipeline.plan.train_plan", "pipeline.plan.render",
+        "pipeline.plan.extrapolate", "pipeline.plan.cli", "trainer.sizing", "trainer.hardware", "trainer.metrics"]
 
 
 @pytest.mark.parametrize("module", PURE)
