@@ -13,29 +13,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainer.sizing import flops_per_token, padded_vocab  # noqa: F401 (padded_vocab: re-exported)
+from trainer.sizing import ModelShape, flops_per_token, padded_vocab  # noqa: F401 (padded_vocab: re-exported)
 
 
 @dataclass(frozen=True)
-class GPTConfig:
-    vocab_size: int  # padded; token ids from the dataset are below the manifest's vocab_size
-    seq_len: int
-    n_layer: int
-    n_head: int
-    n_embd: int
-    n_kv_head: int | None = None
-    norm: str = "rmsnorm"
-    mlp_ratio: float = 4.0
+class GPTConfig(ModelShape):
+    """The model's shape (trainer.sizing.ModelShape: vocab_size is the padded size; token ids from the
+    dataset are below the manifest's vocab_size) and what only training needs."""
+
     rope_theta: float = 10000.0
     dropout: float = 0.0
-
-    @property
-    def kv_heads(self) -> int:
-        return self.n_kv_head or self.n_head
-
-    @property
-    def head_dim(self) -> int:
-        return self.n_embd // self.n_head
 
 
 def make_norm(kind: str, dim: int) -> nn.Module:

@@ -13,7 +13,7 @@ def padded_vocab(vocab_size: int, multiple: int) -> int:
 
 @dataclass(frozen=True)
 class ModelShape:
-    """What the parameter count and FLOPs depend on (`trainer.model.GPTConfig` has the same fields)."""
+    """What the parameter count and FLOPs depend on (`trainer.model.GPTConfig` extends it)."""
 
     vocab_size: int  # padded
     seq_len: int
