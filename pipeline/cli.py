@@ -140,12 +140,13 @@ def _default_workers(cfg) -> int:
     import os
 
     if os.environ.get("TOKENMILL_WORKERS"):
-        return _positive_int(os.environ["TOKENMILL_WORKERS"])
+        return positive_int(os.environ["TOKENMILL_WORKERS"])
     python_bound = bool(cfg.dedup.near or cfg.decontaminate or any(cfg.filters_for(s) for s in cfg.sources))
     return (os.cpu_count() or 1) if python_bound else 1
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (worker and process counts)."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -160,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="output directory (overrides the config's output)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key by dotted path")
     run.add_argument("-v", "--verbose", action="store_true", help="show Beam's own progress logs")
-    run.add_argument("--workers", type=_positive_int, default=None,
+    run.add_argument("--workers", type=positive_int, default=None,
                      help="local worker processes; 1 runs in-process (default: $TOKENMILL_WORKERS, else one per core "
                           "when filters, near dedup or decontamination are on, one otherwise)")
     insp = sub.add_parser("inspect", help="human summary of a built dataset")

@@ -8,20 +8,13 @@ import json
 import os
 import sys
 
-USAGE_ERROR, FAILED = 2, 1
+from pipeline.cli import FAILED, USAGE_ERROR, positive_int
 
 
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
@@ -39,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="what", required=True)
     t = sub.add_parser("train", help="parameters, FLOPs, tokens vs the dataset and Chinchilla, GPU hours, memory")
     t.add_argument("config", help="trainer config (YAML); its `data:` must be a built dataset")
-    t.add_argument("--gpus", type=_positive_int, default=1, help="data-parallel processes (default 1)")
+    t.add_argument("--gpus", type=positive_int, default=1, help="data-parallel processes (default 1)")
     t.add_argument("--gpu", choices=sorted(BY_KEY), help="accelerator (default: cpu for device: cpu, else h100)")
     mfu = t.add_mutually_exclusive_group()
     mfu.add_argument("--mfu", type=_fraction, help="model FLOPs utilisation to assume (default 0.4)")
@@ -51,8 +44,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("config", help="pipeline config (YAML)")
     b.add_argument("--sample-mb", type=_positive_float, default=200.0,
                    help="MB of input text sampled per source (default 200); a half sample is run too")
-    b.add_argument("--workers", type=_positive_int, default=1, help="worker processes the full build will have")
-    b.add_argument("--sample-workers", type=_positive_int, default=1,
+    b.add_argument("--workers", type=positive_int, default=1, help="worker processes the full build will have")
+    b.add_argument("--sample-workers", type=positive_int, default=1,
                    help="local worker processes for the sample runs (default 1: in-process, the steadiest measure)")
     b.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a pipeline config key by dotted path (repeatable)")
