@@ -40,7 +40,7 @@ def _empty_source() -> dict:
 def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[int, int]]], source_names: list[str]) -> dict:
     """counts: ((kind, source, stage, reason), (documents, size)) -> report["sources"]. For `kept` the
     size is tokens (EOS included); for rejections, the tokens the removed documents would have had.
-    `rejected_by_reason` is keyed by reason (as the contract shows); `rejected_by_stage` splits the same
+    `rejected_by_reason` is keyed by reason (docs/format.md, "report.json"); `rejected_by_stage` splits the same
     documents (and `rejected_tokens_by_stage` their tokens) by the stage or filter that dropped them, for
     reasons two filters share."""
     sources = {name: _empty_source() for name in source_names}

@@ -1,4 +1,4 @@
-"""Packing a shard's documents into fixed-length rows (the contract's "Shard format").
+"""Packing a shard's documents into fixed-length rows (docs/format.md, "Shard format").
 
 Documents (each already ending in EOS) are concatenated in order and cut into rows of `row_len`
 (= seq_len + 1) tokens; a document may continue into the next row; the final partial row is dropped

@@ -1,4 +1,4 @@
-"""Builds a small tokenmill dataset exactly per the contract (shared/interface.md, "Shard format" and
+"""Builds a small tokenmill dataset exactly per the contract (docs/format.md, "Shard format" and
 "manifest.json"), from real text and the real GPT-NeoX tokenizer, so the trainer can be tested before
 and independently of the Beam pipeline.
 
@@ -44,7 +44,7 @@ def _tokenizer():
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(TOKENIZER_JSON)
-    tok.encode_special_tokens = True  # text that spells "<|endoftext|>" is plain text (the contract)
+    tok.encode_special_tokens = True  # text that spells "<|endoftext|>" is plain text (docs/format.md)
     with open(TOKENIZER_JSON, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     return tok, {"sha256": sha, "vocab_size": tok.get_vocab_size(), "eos_id": tok.token_to_id(EOS)}
