@@ -1,16 +1,4 @@
-"""`tokenmill run`: build the Beam pipeline from a validated config, run it, then commit the output.
-
-Order of stages: read -> URL dedup -> exact dedup -> decontamination (optional) -> repeated-line removal ->
-curation filters -> near-duplicate removal -> tokenize -> mix -> shard (global shuffle + packing). Cheap,
-exact stages run first so the expensive ones see fewer documents; line removal runs before the quality
-filters so they judge text without boilerplate.
-
-How they run: documents stay in files, and only decisions cross Beam's shuffles (pipeline.spill). Each
-input split is read once and spilled; per-split passes (read, count lines, curate, tokenize, route) each
-read one split's file and write the next, and per-bucket reducers between them turn keys into decisions
-(this URL's survivor, these lines are frequent, these documents are near duplicates, this many copies),
-which go back keyed by split. Shard writers read their documents' tokens by reference. Memory per worker
-is bounded by one split and one key bucket, whatever the corpus size.
+"""`tokenmill run`: check everything, run the job (pipeline.job_graph builds it), read back its report.
 
 Commit protocol: shards and side outputs are written under OUT/.tmp/ and moved into place by the job's
 last step once everything else is written (pipeline.transforms.commit); manifest.json is written last, so
@@ -31,28 +19,15 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
-from pipeline.accounting import sum_pairs
 from pipeline.config import ConfigError, PipelineConfig
+from pipeline.job_graph import build_pipeline
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
-from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.commit import CommitRun, RunPaths, write_html_report
-from pipeline.transforms.curate_pass import CurateSplits
-from pipeline.transforms.decontam import FOUND, BuildEvalIndex, index_stats
-from pipeline.transforms.dedup_docs import DecideDuplicates
-from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
-from pipeline.transforms.dedup_near import DecideNear
+from pipeline.transforms.commit import RunPaths, write_html_report
 from pipeline.transforms.fileio import read_bytes, read_json, write_json
-from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
-from pipeline.transforms.report_parts import REPORT, MergeParts
-from pipeline.transforms.scan import ScanSplits
-from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
-from pipeline.transforms.splits import PlanSplits
-from pipeline.transforms.tokenize_pass import TokenizeSplits
-from pipeline.transforms.write_shards import RouteCopies, WriteShards
 
 LOG = logging.getLogger("tokenmill")
 # Runners that run in this process without downloading anything. Beam's "DirectRunner" would first try
@@ -85,74 +60,6 @@ def pipeline_options(beam_args: list[str], workers: int = 1) -> PipelineOptions:
     return options
 
 
-def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
-    """The passes (see pipeline.spill for the files they share). Per split, in order: read and spill; count
-    lines; dedup + decontamination + filters; tokenize; route copies. Between them, per key bucket: URL and
-    exact duplicates, frequent lines, near duplicates; the mix plan. Only decisions, counts and the eval
-    sets' n-gram index (a side input of the curate pass) cross Beam's shuffles."""
-    spill = SpillPaths(paths.tmp)
-    meter = ShuffleMeter()
-    planned = p | "Plan" >> PlanSplits(cfg.sources)
-    splits, plan = meter("splits", planned["splits"]), planned["plan"]
-    scanned = splits | "Scan" >> ScanSplits(cfg, spill, plan)
-    events, written, reports = [scanned["events"]], [scanned["written"]], [scanned[REPORT]]
-    empty = p | "NoDecisions" >> beam.Create([])
-
-    dups = empty
-    if cfg.dedup.url or cfg.dedup.exact:
-        dups = (bucket_numbers("DupBuckets", p, plan, scanned["done"])
-                | "DedupDocs" >> DecideDuplicates(spill, plan, cfg.dedup.url, cfg.dedup.exact, meter))
-        dups = meter("dedup_decisions", dups)
-    lines = empty
-    if cfg.dedup.lines:
-        counted = with_decisions("WithDups", splits, {"dups": dups}) | "CountLines" >> CountLines(spill, plan)
-        lines = bucket_numbers("LineBuckets", p, plan, counted) | "DedupLines" >> DecideFrequentLines(spill, plan, cfg.dedup.lines)
-        lines = meter("line_decisions", lines)
-    eval_index = None
-    if cfg.decontaminate:
-        eval_index = meter("decontam_index", p | "EvalIndex" >> BuildEvalIndex(cfg.decontaminate))
-    curated = (with_decisions("WithDupsAndLines", splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
-               | "Curate" >> CurateSplits(cfg, spill, plan, eval_index))
-    events.append(curated["events"])
-    written.append(curated["written"])
-    reports.append(curated[REPORT])
-
-    near = empty
-    if cfg.dedup.near:
-        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter, cfg.report.samples > 0)
-        near = meter("near_decisions", near)
-    mixing = mixing_requested(cfg)
-    tokenized = (with_decisions("WithNear", splits, {"near": near, "curated": split_numbers("Curated", p, planned["numbered"], curated["events"])})
-                 | "Tokenize" >> TokenizeSplits(cfg, spill, plan, mixing))
-    events.append(tokenized["events"])
-    written.append(tokenized["written"])
-    reports.append(tokenized[REPORT])
-    token_files = split_numbers("TokenFiles", p, planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
-
-    mix_plan = chosen = mix_table = None
-    if mixing:
-        mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
-        chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
-    layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
-    routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
-    if mixing:
-        mix_table = meter("mix_sampled", routed["sampled"]) | "Mix" >> MixTable(mix_plan)
-    shard_stats = meter("shard_stats", routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan))
-
-    counts = meter("counts", events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
-    written = meter("output_files", written | "AllOutputFiles" >> beam.Flatten())
-    report_parts = meter("report_parts", reports | "AllReportParts" >> beam.Flatten()) | "MergeReportParts" >> beam.CombinePerKey(MergeParts())
-    commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
-                     "shuffle": meter.totals(p), "plan": plan, "report_parts": report_parts}
-    if mix_table is not None:
-        commit_inputs["mix_table"] = mix_table
-    if eval_index is not None:
-        commit_inputs["decontam_sets"] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
-        commit_inputs["decontam_found"] = (meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
-                                           | "FoundPerSet" >> beam.combiners.Count.PerKey())
-    _ = commit_inputs | "Commit" >> CommitRun(cfg, started)
-
-
 def _user_facing_message(error: Exception) -> str | None:
     """The message of a USER_FACING_JOB_ERRORS error, however the runner handed it back: re-raised as
     its own type (in-process runner) or as text naming it (a remote worker's traceback)."""
@@ -166,11 +73,6 @@ def _user_facing_message(error: Exception) -> str | None:
             continue
         return text[start:].split(" [while running")[0].strip()
     return None
-
-
-def mixing_requested(cfg: PipelineConfig) -> bool:
-    return (cfg.mix.temperature is not None or cfg.mix.total_tokens is not None
-            or any(s.weight is not None for s in cfg.sources))
 
 
 def _clear_previous_output(paths: RunPaths) -> None:

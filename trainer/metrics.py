@@ -58,6 +58,36 @@ class MetricsLog:
         self._file.close()
 
 
+class ProgressLog:
+    """Per logged step: throughput and MFU since the previous logged step, one metrics.jsonl line (on the
+    main process) and one progress line. Time spent evaluating and logging is not counted as training."""
+
+    def __init__(self, metrics: MetricsLog | None, print_line, *, first_step: int, max_steps: int,
+                 tokens_per_step: int, flops_per_token: float, peak_flops: float | None, world_size: int):
+        self.metrics, self.print_line = metrics, print_line
+        self.first_step = self.logged_step = first_step
+        self.max_steps, self.tokens_per_step = max_steps, tokens_per_step
+        self.flops_per_token, self.peak_flops, self.world_size = flops_per_token, peak_flops, world_size
+        self.t_start = self.t_log = time.perf_counter()
+
+    def record(self, step: int, *, loss, lr: float, grad_norm, tokens_seen: int, evaluate=None) -> dict:
+        """`loss` and `grad_norm`: callables giving floats (they may synchronise with the device);
+        `evaluate`: a callable giving the validation metrics, on eval steps."""
+        now = time.perf_counter()
+        tokens_per_s = (step - self.logged_step) * self.tokens_per_step / (now - self.t_log)
+        mfu = self.flops_per_token * tokens_per_s / (self.peak_flops * self.world_size) if self.peak_flops else None
+        record = {"step": step, "loss": loss(), "lr": lr, "grad_norm": grad_norm(), "tokens_seen": tokens_seen,
+                  "tokens_per_s": tokens_per_s, "mfu": mfu, "peak_flops": self.peak_flops}
+        if evaluate is not None:
+            record.update(evaluate())
+        if self.metrics:
+            self.metrics.write(record)
+        eta = (now - self.t_start) / (step - self.first_step) * (self.max_steps - step)
+        self.print_line(format_progress(record, self.max_steps, eta))
+        self.t_log, self.logged_step = time.perf_counter(), step
+        return record
+
+
 def read_metrics(path: str) -> list[dict]:
     if not os.path.exists(path):
         return []

@@ -23,10 +23,10 @@ from trainer.config import TrainConfig
 from trainer.data import TrainBatches, eval_batches, train_loader, verify_dataset
 from trainer.distributed import DistInfo, all_reduce_max, all_reduce_sum, barrier, gather_objects, init_distributed, shutdown
 from trainer.manifest import DatasetError, Manifest, check_compatible, file_sha256, is_remote, read_manifest
-from trainer.metrics import MetricsLog, cpu_peak_flops, format_progress, gpu_peak_flops, plot_losses
+from trainer.metrics import MetricsLog, ProgressLog, cpu_peak_flops, gpu_peak_flops, plot_losses
 from trainer.model import GPT, GPTConfig, padded_vocab
 from trainer.order import Partition, data_state
-from trainer.schedule import learning_rate
+from trainer.schedule import Cadence, learning_rate
 
 
 def resolve_device(name: str, local_rank: int) -> torch.device:
@@ -210,68 +210,78 @@ class Trainer:
         return cpu_peak_flops()
 
     def run(self, stop_after: int | None = None) -> dict:
-        cfg, dist = self.cfg, self.dist
+        cfg = self.cfg
         if self.step >= cfg.max_steps:
             self.log(f"{cfg.out_dir} already holds a finished run of {cfg.max_steps} steps; nothing to do")
             return {"step": self.step}
-        metrics = MetricsLog(cfg.out_dir, resume_step=self.step) if dist.is_main else None
+        metrics = MetricsLog(cfg.out_dir, resume_step=self.step) if self.dist.is_main else None
+        try:
+            last = self._loop(metrics, stop_after)
+        finally:
+            if metrics:
+                metrics.close()
+        if last.get("interrupted") or (stop_after is not None and self.step < cfg.max_steps):
+            return last
+        if metrics and cfg.plot:
+            plot_losses(cfg.out_dir)
+        self.log(f"done: {cfg.max_steps} steps in {time.perf_counter() - self._started:.1f}s; outputs in {cfg.out_dir}")
+        return last
+
+    def _loop(self, metrics: MetricsLog | None, stop_after: int | None) -> dict:
+        """Steps until max_steps, `stop_after` (returns without a checkpoint, as a killed process would) or
+        a stop signal (checkpoints first); returns the last logged metrics."""
+        cfg, dist = self.cfg, self.dist
         runner, batches = self._prepare()
+        progress = self._progress_log(metrics)
+        self._restore_random_state()
+        cadence = Cadence(cfg.max_steps, cfg.log_every, cfg.eval_every, cfg.checkpoint_every)
+        last = {}
+        with StopFlag() as stop:
+            while self.step < cfg.max_steps:
+                lr = learning_rate(self.step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps,
+                                   max_steps=cfg.max_steps)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                loss, grad_norm = self.train_step(runner, batches)
+                self.step += 1
+                self.samples_seen += self.partition.global_batch
+                if cadence.logs(self.step):
+                    last = progress.record(
+                        self.step, loss=lambda: all_reduce_sum(loss, dist).item() / dist.world_size, lr=lr,
+                        grad_norm=grad_norm.item, tokens_seen=self.samples_seen * self.manifest.seq_len,
+                        evaluate=self.evaluate if cadence.evaluates(self.step) else None)
+                if cadence.is_last(self.step):
+                    self.save()
+                elif stop_after is not None and self.step >= stop_after:
+                    return last
+                elif self._should_stop(stop):
+                    self.save()
+                    self.log(f"interrupted: checkpoint saved at step {self.step}; run the same command to resume")
+                    return {**last, "interrupted": True}
+                elif cadence.checkpoints(self.step):
+                    self.save()
+        return last
+
+    def _progress_log(self, metrics: MetricsLog | None) -> ProgressLog:
+        cfg, dist = self.cfg, self.dist
         tokens_per_step = self.partition.global_batch * self.manifest.seq_len
         peak = self._peak_flops()
         self.log(f"model: {self.model.num_params() / 1e6:.1f}M parameters | {dist.world_size} process(es) x "
                  f"{cfg.batch_size} rows x {cfg.grad_accum} accum = {self.partition.global_batch} rows "
                  f"({tokens_per_step:,} tokens) per step | {self.device}, {self.amp_dtype or torch.float32}")
-        # Set last: building the loader and the FLOP probe draw random numbers.
+        progress = ProgressLog(metrics, lambda line: self.log(line, flush=True), first_step=self.step,
+                               max_steps=cfg.max_steps, tokens_per_step=tokens_per_step,
+                               flops_per_token=self.model.flops_per_token(), peak_flops=peak,
+                               world_size=dist.world_size)
+        self._started = progress.t_start
+        return progress
+
+    def _restore_random_state(self) -> None:
+        """Set last: building the loader and the FLOP probe draw random numbers."""
         if self.rng is not None:
             ckpt.set_rng_state(self.rng)
         else:  # a fresh run, or a different number of processes: dropout masks differ, the data order does not
-            ckpt.seed_everything(cfg.seed + 1000 * self.step + dist.rank)
-
-        first = logged_step = self.step
-        last = {}
-        t_start = t_log = time.perf_counter()
-        try:
-            with StopFlag() as stop:
-                while self.step < cfg.max_steps:
-                    lr = learning_rate(self.step, lr=cfg.lr, min_lr=cfg.min_lr, warmup_steps=cfg.warmup_steps,
-                                       max_steps=cfg.max_steps)
-                    for group in self.optimizer.param_groups:
-                        group["lr"] = lr
-                    loss, grad_norm = self.train_step(runner, batches)
-                    self.step += 1
-                    self.samples_seen += self.partition.global_batch
-                    is_last = self.step == cfg.max_steps
-                    is_eval = is_last or (cfg.eval_every and self.step % cfg.eval_every == 0)
-                    if is_eval or self.step % cfg.log_every == 0:
-                        now = time.perf_counter()
-                        tokens_per_s = (self.step - logged_step) * tokens_per_step / (now - t_log)
-                        last = {"step": self.step, "loss": all_reduce_sum(loss, dist).item() / dist.world_size,
-                                "lr": lr, "grad_norm": grad_norm.item(),
-                                "tokens_seen": self.samples_seen * self.manifest.seq_len, "tokens_per_s": tokens_per_s,
-                                "mfu": self.model.flops_per_token() * tokens_per_s / (peak * dist.world_size)
-                                if peak else None, "peak_flops": peak}
-                        if is_eval:
-                            last.update(self.evaluate())
-                        if metrics:
-                            metrics.write(last)
-                        eta = (now - t_start) / (self.step - first) * (cfg.max_steps - self.step)
-                        self.log(format_progress(last, cfg.max_steps, eta), flush=True)
-                        t_log, logged_step = time.perf_counter(), self.step  # eval time is not training time
-                    if stop_after is not None and self.step >= stop_after and not is_last:
-                        return last
-                    if not is_last and self._should_stop(stop):
-                        self.save()
-                        self.log(f"interrupted: checkpoint saved at step {self.step}; run the same command to resume")
-                        return {**last, "interrupted": True}
-                    if is_last or (cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0):
-                        self.save()
-        finally:
-            if metrics:
-                metrics.close()
-        if metrics and cfg.plot:
-            plot_losses(cfg.out_dir)
-        self.log(f"done: {cfg.max_steps} steps in {time.perf_counter() - t_start:.1f}s; outputs in {cfg.out_dir}")
-        return last
+            ckpt.seed_everything(self.cfg.seed + 1000 * self.step + self.dist.rank)
 
     def _should_stop(self, stop: StopFlag) -> bool:
         if not self.dist.enabled:

@@ -14,7 +14,8 @@ from apache_beam.portability.api import beam_runner_api_pb2  # noqa: E402
 from apache_beam.runners.runner import PipelineState  # noqa: E402
 
 from pipeline.config import load_config  # noqa: E402
-from pipeline.run import RunPaths, build_pipeline, pipeline_options  # noqa: E402
+from pipeline.job_graph import build_pipeline  # noqa: E402
+from pipeline.run import RunPaths, pipeline_options  # noqa: E402
 from tests.deploy.test_portable_runner import small_config  # noqa: E402
 
 IMAGE = "us-docker.pkg.dev/tokenmill-test/tokenmill/sdk:0.1.0"

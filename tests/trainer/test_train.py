@@ -79,3 +79,24 @@ def test_seq_len_and_tokenizer_expectations(train_raw, tmp_path):
     wrong.write_text(json.dumps({"not": "the tokenizer"}))
     with pytest.raises(ConfigError, match="data: .*tokenizer sha256"):
         train(build_train_config(train_raw(tokenizer=str(wrong))))
+
+
+def test_progress_log_measures_throughput_between_logged_steps_and_writes_one_line(tmp_path, monkeypatch):
+    from trainer import metrics as metrics_module
+    from trainer.metrics import MetricsLog, ProgressLog, read_metrics
+
+    clock = iter([100.0, 102.0, 102.5])  # start, the logged step, after logging
+    monkeypatch.setattr(metrics_module.time, "perf_counter", lambda: next(clock))
+    lines = []
+    log = MetricsLog(str(tmp_path), resume_step=0)
+    progress = ProgressLog(log, lines.append, first_step=10, max_steps=20, tokens_per_step=1000,
+                           flops_per_token=6e6, peak_flops=1e12, world_size=2)
+    record = progress.record(14, loss=lambda: 2.5, lr=1e-3, grad_norm=lambda: 0.7, tokens_seen=14_000,
+                             evaluate=lambda: {"val_loss": 2.0, "val_ppl": 7.389})
+    log.close()
+    assert record["tokens_per_s"] == 4 * 1000 / 2.0  # 4 steps of 1,000 tokens in 2 s
+    assert record["mfu"] == 6e6 * 2000 / (1e12 * 2)
+    assert read_metrics(log.path) == [record]
+    assert list(record)[:8] == ["step", "loss", "lr", "grad_norm", "tokens_seen", "tokens_per_s", "mfu", "peak_flops"]
+    assert lines == ["step 14/20 | loss 2.5000 | lr 1.00e-03 | 2,000 tok/s | mfu 0.6% | val_loss 2.0000 (ppl 7.4) | eta 0m03s"]
+    assert progress.logged_step == 14 and progress.t_log == 102.5
