@@ -40,7 +40,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def cmd_run(args, beam_args: list[str]) -> int:
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import load_config
+    from pipeline.config_base import ConfigError
 
     overrides = list(args.set or [])
     if args.output:

@@ -207,7 +207,7 @@ def _input_locations(cfg) -> list[tuple[str, str, list[str]]]:
 def check_output(cfg) -> None:
     """Refuses (ConfigError naming the paths) inputs inside the output directory and files there that
     the run would overwrite without owning them. Reads only."""
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
 
     overlapping = inputs_inside_output(cfg.output, _input_locations(cfg))
     if overlapping:

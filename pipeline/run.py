@@ -32,7 +32,8 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.accounting import sum_pairs
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import PipelineConfig
+from pipeline.config_base import ConfigError
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport

@@ -7,7 +7,7 @@ import argparse
 import sys
 import traceback
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from trainer.config import load_train_config
 from trainer.errors import TrainingError
 from trainer.manifest import DatasetError

@@ -16,7 +16,7 @@ import time
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from trainer import checkpoint as ckpt
 from trainer.cache import ShardCache, default_cache_dir
 from trainer.config import TrainConfig

@@ -10,7 +10,8 @@ import sys
 
 def main(argv: list[str]) -> int:
     from pipeline.cli import _setup_logging
-    from pipeline.config import ConfigError, build_config
+    from pipeline.config import build_config
+    from pipeline.config_base import ConfigError
     from pipeline.run import RunFailed, run
 
     config_path, workers = argv[0], int(argv[1])

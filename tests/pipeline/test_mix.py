@@ -17,7 +17,8 @@ import pytest
 from mixers.plan import plan_mix
 from mixers.selection import bucket_of, select_copies
 from mixers.weights import SourceWeight
-from pipeline.config import ConfigError, MixConfig, SourceConfig
+from pipeline.config import MixConfig, SourceConfig
+from pipeline.config_base import ConfigError
 from pipeline.document import Document
 from pipeline.run import RunFailed
 from pipeline.tokenize import DocumentTokenizer
