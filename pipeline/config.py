@@ -14,6 +14,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from filters.registry import PATH_PARAMETERS, validate_filter_spec
+from mixers.weights import MixStatement, SourceWeight
 from pipeline.config_base import (
     MAX_SEQ_LEN, ConfigError, StrictModel, format_validation_error, read_yaml_config, resolve_input_path,
 )
@@ -237,11 +238,15 @@ def _check_filters(cfg: PipelineConfig) -> None:
             raise ConfigError(f"{key}: {e}") from None
 
 
-def _check_mix(cfg: PipelineConfig) -> None:
-    from mixers.weights import SourceWeight, check_mix_statement
+def mix_statement(sources: list[SourceConfig], mix: MixConfig) -> MixStatement:
+    """The mix as `sources` and `mix` state it; building it checks the mix's rules (a ValueError names the key)."""
+    weights = tuple(SourceWeight(s.name, s.weight, s.max_repeats) for s in sources)
+    return MixStatement(weights, mix.temperature, mix.total_tokens, mix.on_shortfall)
 
+
+def _check_mix(cfg: PipelineConfig) -> None:
     try:
-        check_mix_statement([SourceWeight(s.name, s.weight, s.max_repeats) for s in cfg.sources], cfg.mix.temperature)
+        mix_statement(cfg.sources, cfg.mix)
     except ValueError as e:
         raise ConfigError(f"mix: {e}") from None
 

@@ -32,7 +32,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.accounting import sum_pairs
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, mix_statement
 from pipeline.config_base import ConfigError
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
@@ -132,7 +132,7 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
 
     mix_plan = chosen = mix_table = None
     if mixing:
-        mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
+        mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(mix_statement(cfg.sources, cfg.mix))
         chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
     routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)

@@ -5,11 +5,11 @@ import sys
 import mixers
 from mixers.plan import plan_mix
 from mixers.table import format_markdown, format_table, mix_table
-from mixers.weights import SourceWeight
+from mixers.weights import MixStatement, SourceWeight
 
 
 def test_table_reports_available_sampled_repeats_and_fractions():
-    plan = plan_mix([SourceWeight("web", 0.75), SourceWeight("math", 0.25)], {"web": 600, "math": 100}, {"web": 6, "math": 10})
+    plan = plan_mix(MixStatement([SourceWeight("web", 0.75), SourceWeight("math", 0.25)]), {"web": 600, "math": 100}, {"web": 6, "math": 10})
     table = mix_table(plan, {"web": (5, 525), "math": (17, 175)})
     assert table["math"] == {
         "documents": 10, "tokens": 100, "documents_sampled": 17, "tokens_sampled": 175, "repeats": 1.75,
@@ -22,7 +22,7 @@ def test_table_reports_available_sampled_repeats_and_fractions():
 
 
 def test_a_source_with_nothing_sampled_still_has_a_row():
-    plan = plan_mix([SourceWeight("a"), SourceWeight("b")], {"a": 10})
+    plan = plan_mix(MixStatement([SourceWeight("a"), SourceWeight("b")]), {"a": 10})
     table = mix_table(plan, {"a": (1, 10)})
     assert table["b"]["tokens_sampled"] == 0 and table["b"]["repeats"] == 0.0
     assert table["a"]["realized_fraction"] == 1.0
