@@ -102,8 +102,7 @@ def run_datatrove(evals: list[dict], docs: list[dict], n_grams: int, query_ngram
 def tokenize_cpu(docs: list[dict]) -> tuple[float, int]:
     from pipeline.tokenize import DocumentTokenizer
 
-    with open(TOKENIZER, encoding="utf-8") as f:
-        tok = DocumentTokenizer(f.read(), "<|endoftext|>")
+    tok = DocumentTokenizer.from_file(TOKENIZER, "<|endoftext|>")
     texts = [d["text"] for d in docs]
     start, tokens = time.process_time(), 0
     for i in range(0, len(texts), 256):

@@ -39,18 +39,17 @@ from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
-from pipeline.tokenize import DocumentTokenizer
 from pipeline.transforms.commit import CommitRun, RunPaths, write_html_report
 from pipeline.transforms.curate_pass import CurateSplits
 from pipeline.transforms.decontam import FOUND, BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
-from pipeline.transforms.fileio import read_bytes, read_json, write_json
+from pipeline.transforms.fileio import read_json, write_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
 from pipeline.transforms.report_parts import REPORT, MergeParts
 from pipeline.transforms.scan import ScanSplits
-from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
+from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, load_tokenizer, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
@@ -182,9 +181,8 @@ def _clear_previous_output(paths: RunPaths) -> None:
 def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
     """Runs the whole job; returns the report. Raises ConfigError (exit 2) or RunFailed (exit 1)."""
     started = time.time()
-    tokenizer_json = read_bytes(cfg.tokenizer.path)
     try:
-        tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
+        tokenizer = load_tokenizer(cfg.tokenizer)
     except ValueError as e:
         raise ConfigError(str(e)) from None
     except Exception as e:

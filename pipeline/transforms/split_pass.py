@@ -50,7 +50,8 @@ class SplitPlan:
 
 
 def load_tokenizer(cfg: TokenizerConfig) -> DocumentTokenizer:
-    return DocumentTokenizer(read_bytes(cfg.path).decode("utf-8"), cfg.eos, cfg.max_chunk_chars)
+    """The configured tokenizer, read through Beam's FileSystems (local, gs://, s3://)."""
+    return DocumentTokenizer.from_file(cfg.path, cfg.eos, cfg.max_chunk_chars, read_bytes)
 
 
 def with_decisions(label: str, splits, decisions: dict):
