@@ -39,7 +39,7 @@ def is_tracking_param(name: str) -> bool:
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
 
 
-def normalize_url(url: Optional[str]) -> Optional[str]:
+def url_dedup_key(url: Optional[str]) -> Optional[str]:
     """The dedup key of a URL, or None for a missing or blank one. A string without a host (not a
     URL we can parse) is its own key, stripped."""
     if url is None or not url.strip():

@@ -14,7 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
-from pipeline.dedup.urls import normalize_url
+from pipeline.dedup.urls import url_dedup_key
 from pipeline.dedup_keys import exact_key
 from pipeline.document import STAGE_READ, ReadError, Rejection
 from pipeline.readers import RecordFields, read_split
@@ -66,7 +66,7 @@ class _ScanSplitFn(SplitPassFn):
                     bucket, entry = exact_entry(rec, ekey, ordinal, plan.buckets)
                     exact_buckets[bucket].append(entry)
                 if url_buckets is not None:
-                    ukey = normalize_url(rec.url)
+                    ukey = url_dedup_key(rec.url)
                     if ukey is None:
                         self.without_url.inc()
                     else:
