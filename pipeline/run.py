@@ -41,16 +41,19 @@ from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.transforms.commit import CommitRun, RunPaths, write_html_report
 from pipeline.transforms.curate_pass import CurateSplits
-from pipeline.transforms.decontam import FOUND, BuildEvalIndex, index_stats
+from pipeline.transforms.decontam import BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
-from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
+from pipeline.transforms.dedup_lines import CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.fileio import read_json, write_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
-from pipeline.transforms.report_parts import REPORT, MergeParts
+from pipeline.transforms.report_parts import MergeParts
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, load_tokenizer, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
+from pipeline.transforms.tags import (
+    CURATED, DONE, DUPS, EVENTS, FOUND, HISTOGRAMS, LINES, NEAR, NUMBERED, PLAN, REPORT, ROUTED, SAMPLED, SPLITS, WRITTEN,
+)
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
 
@@ -93,51 +96,51 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     spill = SpillPaths(paths.tmp)
     meter = ShuffleMeter()
     planned = p | "Plan" >> PlanSplits(cfg.sources)
-    splits, plan = meter("splits", planned["splits"]), planned["plan"]
+    splits, plan = meter("splits", planned[SPLITS]), planned[PLAN]
     scanned = splits | "Scan" >> ScanSplits(cfg, spill, plan)
-    events, written, reports = [scanned["events"]], [scanned["written"]], [scanned[REPORT]]
+    events, written, reports = [scanned[EVENTS]], [scanned[WRITTEN]], [scanned[REPORT]]
     empty = p | "NoDecisions" >> beam.Create([])
 
     dups = empty
     if cfg.dedup.url or cfg.dedup.exact:
-        dups = (bucket_numbers("DupBuckets", p, plan, scanned["done"])
+        dups = (bucket_numbers("DupBuckets", p, plan, scanned[DONE])
                 | "DedupDocs" >> DecideDuplicates(spill, plan, cfg.dedup.url, cfg.dedup.exact, meter))
         dups = meter("dedup_decisions", dups)
     lines = empty
     if cfg.dedup.lines:
-        counted = with_decisions("WithDups", splits, {"dups": dups}) | "CountLines" >> CountLines(spill, plan)
+        counted = with_decisions("WithDups", splits, {DUPS: dups}) | "CountLines" >> CountLines(spill, plan)
         lines = bucket_numbers("LineBuckets", p, plan, counted) | "DedupLines" >> DecideFrequentLines(spill, plan, cfg.dedup.lines)
         lines = meter("line_decisions", lines)
     eval_index = None
     if cfg.decontaminate:
         eval_index = meter("decontam_index", p | "EvalIndex" >> BuildEvalIndex(cfg.decontaminate))
-    curated = (with_decisions("WithDupsAndLines", splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
+    curated = (with_decisions("WithDupsAndLines", splits, {DUPS: dups, LINES: lines, DONE: scanned[DONE]})
                | "Curate" >> CurateSplits(cfg, spill, plan, eval_index))
-    events.append(curated["events"])
-    written.append(curated["written"])
+    events.append(curated[EVENTS])
+    written.append(curated[WRITTEN])
     reports.append(curated[REPORT])
 
     near = empty
     if cfg.dedup.near:
-        near = bucket_numbers("BandBuckets", p, plan, curated["events"]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter, cfg.report.samples > 0)
+        near = bucket_numbers("BandBuckets", p, plan, curated[EVENTS]) | "DedupNear" >> DecideNear(spill, plan, cfg.dedup.near, meter, cfg.report.samples > 0)
         near = meter("near_decisions", near)
     mixing = mixing_requested(cfg)
-    tokenized = (with_decisions("WithNear", splits, {"near": near, "curated": split_numbers("Curated", p, planned["numbered"], curated["events"])})
+    tokenized = (with_decisions("WithNear", splits, {NEAR: near, CURATED: split_numbers("Curated", p, planned[NUMBERED], curated[EVENTS])})
                  | "Tokenize" >> TokenizeSplits(cfg, spill, plan, mixing))
-    events.append(tokenized["events"])
-    written.append(tokenized["written"])
+    events.append(tokenized[EVENTS])
+    written.append(tokenized[WRITTEN])
     reports.append(tokenized[REPORT])
-    token_files = split_numbers("TokenFiles", p, planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
+    token_files = split_numbers("TokenFiles", p, planned[NUMBERED], tokenized[EVENTS]) | "SplitNumbers" >> beam.Keys()
 
     mix_plan = chosen = mix_table = None
     if mixing:
-        mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(mix_statement(cfg.sources, cfg.mix))
+        mix_plan = meter("mix_histograms", tokenized[HISTOGRAMS]) | "MixPlan" >> PlanMixFromHistograms(mix_statement(cfg.sources, cfg.mix))
         chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
     routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
     if mixing:
-        mix_table = meter("mix_sampled", routed["sampled"]) | "Mix" >> MixTable(mix_plan)
-    shard_stats = meter("shard_stats", routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan))
+        mix_table = meter("mix_sampled", routed[SAMPLED]) | "Mix" >> MixTable(mix_plan)
+    shard_stats = meter("shard_stats", routed[ROUTED] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan))
 
     counts = meter("counts", events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
     written = meter("output_files", written | "AllOutputFiles" >> beam.Flatten())

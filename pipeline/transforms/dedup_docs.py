@@ -96,7 +96,7 @@ class _DecideExactFn(TimedDoFn, beam.DoFn):
 
     def run(self, element, plan):
         bucket, grouped = element
-        excluded = set(grouped["excluded"])
+        excluded = set(grouped[_DecideUrlFn.EXCLUDED])
         for members in _groups(self.spill, "exact", bucket, plan.splits).values():
             members = [m for m in members if (m[1], m[2]) not in excluded]
             if len(members) < 2:
@@ -128,7 +128,7 @@ class DecideDuplicates(beam.PTransform):
         if self.exact:
             keyed = buckets | "KeyBuckets" >> beam.Map(lambda b: (b, None))
             outputs.append(
-                {"bucket": keyed, "excluded": excluded}
+                {"bucket": keyed, _DecideUrlFn.EXCLUDED: excluded}
                 | "WithUrlDuplicates" >> beam.CoGroupByKey()
                 | "DecideExact" >> beam.ParDo(_DecideExactFn(self.spill), plan))
         return outputs | "AllDuplicateDecisions" >> beam.Flatten()

@@ -24,8 +24,7 @@ from pipeline.spill import SpillPaths, pickled_buckets, read_pickled_bucket, rea
 from pipeline.transforms.fileio import join, open_raw
 from pipeline.transforms.mix import copies_of
 from pipeline.transforms.progress import PassProgress, TimedDoFn
-
-SAMPLED = "sampled"
+from pipeline.transforms.tags import ROUTED, SAMPLED
 
 
 class _RouteSplitFn(TimedDoFn, beam.DoFn):
@@ -66,8 +65,8 @@ class RouteCopies(beam.PTransform):
         if self.mix_plan is not None:
             side = {"mix_plan": beam.pvalue.AsSingleton(self.mix_plan), "chosen": beam.pvalue.AsDict(self.chosen)}
         out = numbers | "RouteCopies" >> beam.ParDo(_RouteSplitFn(self.layout, self.spill), **side).with_outputs(
-            SAMPLED, main="routed")
-        return {"routed": out["routed"], SAMPLED: out[SAMPLED]}
+            SAMPLED, main=ROUTED)
+        return {ROUTED: out[ROUTED], SAMPLED: out[SAMPLED]}
 
 
 class _TokenFiles:
