@@ -6,7 +6,7 @@ import pytest
 
 PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
         "pipeline.tokenize", "pipeline.packing", "pipeline.shards", "pipeline.manifest", "pipeline.accounting",
-        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
+        "pipeline.summary", "pipeline.verify", "pipeline.shard_layout", "pipeline.dedup.keys",
         "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html",
         "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report",
         # the planner's arithmetic and the trainer's sizing and accelerator table it shares: `plan train` on a GPU

@@ -1,4 +1,5 @@
-"""URL normalization for URL deduplication, and the survivor rule among documents sharing a URL.
+"""URL normalization for URL deduplication (the survivor among documents sharing a URL is
+`pipeline.dedup.keys.url_survivor_rank`).
 
 Two URLs are the same page when they differ only in scheme or host case, a default port, a trailing
 slash, a fragment, the escaping of unreserved characters, tracking parameters, or the order of the
@@ -67,8 +68,3 @@ def url_dedup_key(url: Optional[str]) -> Optional[str]:
     query = urlencode(sorted(query_pairs), quote_via=quote)
     return urlunsplit((scheme, netloc, path, query, ""))
 
-
-def url_survivor_rank(doc) -> tuple:
-    """The smallest rank survives among documents with one URL: the longest text, then the smallest id
-    (source and text break the remaining ties), never arrival order."""
-    return (-len(doc.text), doc.id, doc.source, doc.text)

@@ -15,7 +15,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
 from pipeline.dedup.urls import url_dedup_key
-from pipeline.dedup_keys import exact_key
+from pipeline.dedup.keys import exact_key
 from pipeline.document import STAGE_READ, ReadError, Rejection
 from pipeline.readers import RecordFields, read_split
 from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buckets

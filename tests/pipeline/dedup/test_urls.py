@@ -2,8 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup.urls import is_tracking_param, url_dedup_key, url_survivor_rank
-from pipeline.document import Document
+from pipeline.dedup.urls import is_tracking_param, url_dedup_key
 
 
 @pytest.mark.parametrize("a, b", [
@@ -52,12 +51,6 @@ def test_missing_and_unparseable_urls():
 def test_tracking_params():
     assert is_tracking_param("utm_term") and is_tracking_param("FBCLID") and is_tracking_param("msclkid")
     assert not is_tracking_param("id") and not is_tracking_param("page")
-
-
-def test_survivor_is_longest_then_smallest_id():
-    docs = [Document("b", "s", "long text"), Document("a", "s", "short"), Document("c", "s", "long text")]
-    assert min(docs, key=url_survivor_rank).id == "b"
-    assert min(docs[::-1], key=url_survivor_rank).id == "b"
 
 
 _word = st.text("abcXYZ019-._~%", min_size=1, max_size=6)
