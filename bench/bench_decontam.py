@@ -28,8 +28,6 @@ import tempfile
 import time
 import tracemalloc
 
-import numpy as np
-
 from bench.decontam_data import VARIANTS, build, write
 from pipeline.decontam.decide import decontaminate
 from pipeline.decontam.index import EvalIndex, Matcher

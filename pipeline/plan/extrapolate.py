@@ -39,7 +39,6 @@ from pipeline.config import mix_statement
 
 SHARD_TARGET_BYTES = 256 * 10**6  # per train shard: small enough to shuffle well and download per epoch
 SHARD_MULTIPLE = 8  # a multiple of the GPUs per node, so ranks read evenly
-SPLIT_PASSES = ("read", "count_lines", "curate", "tokenize", "route")
 BUCKET_PASSES = ("dedup_url", "dedup_exact", "dedup_lines", "dedup_near")
 SHARD_PASSES = ("write_shards",)
 
