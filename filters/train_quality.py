@@ -21,7 +21,7 @@ import xxhash
 
 from filters.fasttext_models import predict_all
 from filters.quality_text import NEGATIVE_LABEL, POSITIVE_LABEL, quality_text
-from pipeline.readers.jsonl import decompressed
+from pipeline.readers.streams import decompressed
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.ids import glob_base, relative_path
 from pipeline.readers import plan_splits
-from pipeline.readers.jsonl import is_compressed
+from pipeline.readers.streams import is_compressed
 from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
 from pipeline.transforms.tags import NUMBERED, PLAN, SPLITS
