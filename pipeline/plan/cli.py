@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from pipeline.cli import FAILED, USAGE_ERROR, positive_int
+from pipeline.cli_common import FAILED, USAGE_ERROR, positive_int
 
 
 def _fraction(text: str) -> float:
