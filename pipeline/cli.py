@@ -34,9 +34,9 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
     setup_logging(args.verbose)
+    from pipeline.fileio import join, read_json
     from pipeline.run import RunFailed, run
     from pipeline.summary import run_summary
-    from pipeline.transforms.fileio import join, read_json
 
     try:
         report = run(cfg, beam_args, workers=args.workers or _default_workers(cfg))
@@ -64,7 +64,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
 def _fs():
     from apache_beam.io.filesystems import FileSystems
 
-    from pipeline.transforms.fileio import join, read_bytes
+    from pipeline.fileio import join, read_bytes
 
     return read_bytes, join, FileSystems.exists
 

@@ -170,7 +170,7 @@ def present_run_files(output: str) -> list[str]:
 
 
 def _read_json_or_none(path: str):
-    from pipeline.transforms.fileio import read_json
+    from pipeline.fileio import read_json
 
     try:
         return read_json(path) if _exists(path) else None
@@ -228,7 +228,7 @@ def clear_staging(output: str) -> None:
 
 
 def write_file_list(output: str, files: Iterable[str]) -> None:
-    from pipeline.transforms.fileio import write_json
+    from pipeline.fileio import write_json
 
     write_json(_join(output, FILE_LIST), {"format": FILE_LIST_FORMAT, "files": sorted(set(files))})
 

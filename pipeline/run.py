@@ -34,6 +34,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from pipeline.accounting import sum_pairs
 from pipeline.config import PipelineConfig, mix_statement
 from pipeline.config_base import ConfigError
+from pipeline.fileio import read_json, write_json
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
@@ -45,7 +46,6 @@ from pipeline.transforms.decontam import BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
-from pipeline.transforms.fileio import read_json, write_json
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
 from pipeline.transforms.report_parts import MergeParts
 from pipeline.transforms.scan import ScanSplits

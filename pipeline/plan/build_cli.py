@@ -13,12 +13,12 @@ SAMPLE_SHARDS = {"train": 4, "validation": 1}  # at most: a sample's tails and r
 
 def full_input(cfg):
     """Every input file's size, and the splits and key buckets the pipeline will plan for them."""
-    from pipeline.readers import plan_splits
-    from pipeline.readers.streams import is_compressed
-    from pipeline.transforms.fileio import open_raw
-    from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
+    from pipeline.fileio import open_raw
     from pipeline.plan.extrapolate import FullInput
     from pipeline.plan.sample import list_inputs
+    from pipeline.readers import plan_splits
+    from pipeline.readers.streams import is_compressed
+    from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
 
     stored, files, sized = {}, {}, []
     for source in cfg.sources:
@@ -64,9 +64,9 @@ def measure_sample(cfg, label: str, budget: int, work: str, workers: int):
 
 def plan_build(args) -> tuple[dict, str]:
     from pipeline.config import load_config
-    from pipeline.run import mixing_requested
     from pipeline.plan.build_plan import plan_build as build
     from pipeline.plan.render import render_build
+    from pipeline.run import mixing_requested
 
     cfg = load_config(args.config, args.overrides)
     work = args.work_dir or tempfile.mkdtemp(prefix="tokenmill-plan-")

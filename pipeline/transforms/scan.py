@@ -14,14 +14,14 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
-from pipeline.dedup.urls import url_dedup_key
 from pipeline.dedup.keys import exact_key
+from pipeline.dedup.urls import url_dedup_key
 from pipeline.document import STAGE_READ, ReadError, Rejection
+from pipeline.fileio import open_raw
 from pipeline.readers import RecordFields, read_split
+from pipeline.side_outputs import error_line
 from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buckets
 from pipeline.transforms.dedup_docs import exact_entry, url_entry
-from pipeline.transforms.fileio import open_raw
-from pipeline.transforms.outputs import error_line
 from pipeline.transforms.split_pass import SplitPassFn, apply_split_pass
 from pipeline.transforms.tags import DONE, SPLIT
 

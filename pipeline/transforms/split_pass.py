@@ -20,11 +20,11 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import rejection_kind
 from pipeline.config import TokenizerConfig
+from pipeline.fileio import read_bytes
 from pipeline.report_parts import ReportCollector, copy_part, merge_parts
+from pipeline.side_outputs import REJECTS_SCHEMA, reject_row
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.fileio import read_bytes
-from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.tags import EVENTS, REPORT, SPLIT, WRITTEN
 

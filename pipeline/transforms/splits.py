@@ -9,10 +9,10 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.fileio import open_raw
 from pipeline.ids import glob_base, relative_path
 from pipeline.readers import plan_splits
 from pipeline.readers.streams import is_compressed
-from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
 from pipeline.transforms.tags import NUMBERED, PLAN, SPLITS
 

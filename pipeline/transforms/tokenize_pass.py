@@ -16,10 +16,10 @@ from apache_beam.metrics import Metrics
 from mixers.selection import bucket_of
 from pipeline.config import PipelineConfig
 from pipeline.document import STAGE_DEDUP_NEAR, Rejection
+from pipeline.side_outputs import CURATED_SCHEMA, curated_row
 from pipeline.spill import SpillPaths, read_records, write_records
 from pipeline.transforms.dedup_near import NEAR_DUPLICATE, survivor_notices
 from pipeline.transforms.mix import mix_hash
-from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
 from pipeline.transforms.split_pass import ParquetSink, SplitPassFn, apply_split_pass
 from pipeline.transforms.tags import HISTOGRAMS, NEAR, SPLIT
 

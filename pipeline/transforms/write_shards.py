@@ -17,11 +17,11 @@ from collections import OrderedDict
 import apache_beam as beam
 import numpy as np
 
+from pipeline.fileio import join, open_raw
 from pipeline.packing import RowPacker, separate_copies
 from pipeline.shard_layout import ShardLayout, shard_name
 from pipeline.shards import write_shard
 from pipeline.spill import SpillPaths, pickled_buckets, read_pickled_bucket, read_records, write_buckets
-from pipeline.transforms.fileio import join, open_raw
 from pipeline.transforms.mix import copies_of
 from pipeline.transforms.progress import PassProgress, TimedDoFn
 from pipeline.transforms.tags import ROUTED, SAMPLED
