@@ -28,8 +28,6 @@ import tempfile
 import time
 import tracemalloc
 
-import numpy as np
-
 from bench.decontam_data import VARIANTS, build, write
 from pipeline.decontam.decide import decontaminate
 from pipeline.decontam.index import EvalIndex, Matcher
@@ -102,8 +100,7 @@ def run_datatrove(evals: list[dict], docs: list[dict], n_grams: int, query_ngram
 def tokenize_cpu(docs: list[dict]) -> tuple[float, int]:
     from pipeline.tokenize import DocumentTokenizer
 
-    with open(TOKENIZER, encoding="utf-8") as f:
-        tok = DocumentTokenizer(f.read(), "<|endoftext|>")
+    tok = DocumentTokenizer.from_file(TOKENIZER, "<|endoftext|>")
     texts = [d["text"] for d in docs]
     start, tokens = time.process_time(), 0
     for i in range(0, len(texts), 256):

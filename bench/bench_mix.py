@@ -65,11 +65,11 @@ def mix_table_of(report: dict, weighted: bool, temperature: float | None) -> dic
     """report.json's "mix" rows as mixers.table.mix_table rows (in WEIGHTS order): documents and tokens are
     those available, *_sampled those written. The report rounds fractions to 6 decimals; here they are
     recomputed exactly (targets by mixers.weights from the available tokens, as the plan does)."""
-    from mixers.weights import SourceWeight, target_fractions
+    from mixers.weights import MixStatement, SourceWeight, target_fractions
 
     rows = {n: report["mix"][n] for n in WEIGHTS}
-    targets = target_fractions([SourceWeight(n, w if weighted else None) for n, w in WEIGHTS.items()],
-                               {n: row["available_tokens"] for n, row in rows.items()}, temperature).fractions
+    statement = MixStatement(tuple(SourceWeight(n, w if weighted else None) for n, w in WEIGHTS.items()), temperature)
+    targets = target_fractions(statement, {n: row["available_tokens"] for n, row in rows.items()}).fractions
     total = sum(row["tokens_sampled"] for row in rows.values())
     return {name: {"documents": row["available_documents"], "tokens": row["available_tokens"],
                    "documents_sampled": row["documents_sampled"], "tokens_sampled": row["tokens_sampled"],

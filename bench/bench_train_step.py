@@ -25,7 +25,8 @@ sys.path.insert(0, REPO)
 from tests.trainer.dataset_fixture import build_dataset  # noqa: E402
 from trainer.manifest import read_manifest  # noqa: E402
 from trainer.metrics import cpu_peak_flops  # noqa: E402
-from trainer.model import GPT, GPTConfig, padded_vocab  # noqa: E402
+from trainer.model import GPT, GPTConfig  # noqa: E402
+from trainer.sizing import padded_vocab  # noqa: E402
 from trainer.split import SplitReader  # noqa: E402
 
 CONFIGS = {  # name: (n_layer, n_head, n_embd, seq_len, batch)

@@ -21,7 +21,8 @@ import xxhash
 
 from filters.fasttext_models import predict_all
 from filters.quality_text import NEGATIVE_LABEL, POSITIVE_LABEL, quality_text
-from pipeline.readers.jsonl import decompressed
+from pipeline.cli_common import USAGE_ERROR
+from pipeline.readers.streams import decompressed
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse has printed the usage error
-        return 0 if e.code == 0 else 2
+        return 0 if e.code == 0 else USAGE_ERROR
     if not 0 < args.holdout < 1 or not 0 <= args.threshold <= 1 or args.epoch < 1 or args.dim < 1:
         print("train-quality: --holdout must be in (0, 1), --threshold in [0, 1], --epoch and --dim >= 1", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     try:
         labelled = [(POSITIVE_LABEL, kt) for p in args.positive for kt in read_texts(p, args.text_field)]
         labelled += [(NEGATIVE_LABEL, kt) for p in args.negative for kt in read_texts(p, args.text_field)]
     except (ValueError, OSError) as e:
         print(f"train-quality: {e}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     train = [(lab, text) for lab, (key, text) in labelled if not is_held_out(key, args.seed, args.holdout)]
     held = [(lab, text) for lab, (key, text) in labelled if is_held_out(key, args.seed, args.holdout)]
     for name, part in (("training", train), ("held-out", held)):
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(f"train-quality: the {name} set has no {'/'.join(sorted(missing))} documents; give more input",
                   file=sys.stderr)
-            return 2
+            return USAGE_ERROR
 
     import fasttext
 

@@ -1,6 +1,7 @@
 """URL and domain blocklists: datatrove's URLFilter (its bundled adult/malware/... domain and URL lists,
 banned words and sub-words) plus the user's own domains (`extra_domains`, `domains_file`, one per line,
-`#` comments). URLs are normalized before matching; documents without a URL are kept.
+`#` comments). A URL is put in the lists' form (`url_as_blocklist_entry`) before matching; documents
+without a URL are kept.
 
 A user domain blocks that host and every host under it (`evil.com` blocks `www.evil.com` and
 `a.b.evil.com`), with the reason `user_domain`; it works for any host, also those whose suffix is not
@@ -25,7 +26,7 @@ _loaded: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
-def normalize_url(url: str) -> str:
+def url_as_blocklist_entry(url: str) -> str:
     """`host[:port]/path[?query]`, the form of datatrove's URL blocklist entries: no scheme, user info,
     default port, fragment or trailing slash; host lower-cased without a trailing dot. Path and query
     keep their case (they are case-sensitive)."""
@@ -108,7 +109,7 @@ class UrlBlocklist(Filter):
         if not doc.url:
             return KEEP
         self.setup()
-        url = normalize_url(doc.url)
+        url = url_as_blocklist_entry(doc.url)
         blocked = [host for host in host_and_parents(url) if host in self._user_domains]
         if blocked:
             return drop("user_domain", evidence=_host_evidence(doc.url, blocked[0], "user domain"))

@@ -1,7 +1,7 @@
 """The mix plan: how many tokens each source contributes, and so its sampling rate.
 
-Inputs: each source's tokens available after curation, its target fraction (`mixers.weights`), an
-optional total budget (`mix.total_tokens`) and per-source `max_repeats`. Output: each source's target
+Inputs: each source's tokens available after curation and the mix statement (`mixers.weights.MixStatement`):
+target fractions, an optional total budget (`mix.total_tokens`) and per-source `max_repeats`. Output: each source's target
 tokens; rate = target / available, below 1 a down-sample, above 1 `whole_repeats` full passes plus
 `extra_tokens` chosen once more (see `mixers.selection`).
 
@@ -20,11 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional
 
-from mixers.weights import SourceWeight, target_fractions
-
-ON_SHORTFALL = ("fail", "rescale")
+from mixers.weights import MixStatement, target_fractions
 
 
 class MixShortfallError(ValueError):
@@ -84,26 +82,17 @@ def cap_tokens(tokens: int, max_repeats: Optional[float]) -> Optional[int]:
 
 
 def plan_mix(
-    sources: Sequence[SourceWeight],
-    tokens: Mapping[str, int],
-    documents: Optional[Mapping[str, int]] = None,
-    *,
-    total_tokens: Optional[int] = None,
-    on_shortfall: str = "fail",
-    temperature: Optional[float] = None,
+    statement: MixStatement, tokens: Mapping[str, int], documents: Optional[Mapping[str, int]] = None
 ) -> MixPlan:
     """`tokens`/`documents`: available per source after curation; a configured source missing there has none."""
-    if on_shortfall not in ON_SHORTFALL:
-        raise ValueError(f"mix.on_shortfall must be one of {', '.join(ON_SHORTFALL)}, got {on_shortfall!r}")
-    if total_tokens is not None and (not isinstance(total_tokens, int) or total_tokens < 1):
-        raise ValueError(f"mix.total_tokens must be a whole number >= 1, got {total_tokens!r}")
+    sources, total_tokens = statement.sources, statement.total_tokens
     names = [s.name for s in sources]
     unknown = sorted(set(tokens) - set(names))
     if unknown:
         raise ValueError(f"documents of sources that are not configured: {', '.join(unknown)}")
     available = {n: int(tokens.get(n, 0)) for n in names}
     documents = {n: int((documents or {}).get(n, 0)) for n in names}
-    targets = target_fractions(sources, available, temperature)
+    targets = target_fractions(statement, available)
     fractions = targets.fractions
 
     empty = [n for n in names if fractions[n] > 0 and available[n] == 0]
@@ -119,7 +108,7 @@ def plan_mix(
 
     caps = {s.name: cap_tokens(available[s.name], s.max_repeats) for s in sources}
     short = {n: fractions[n] * budget - caps[n] for n in names if caps[n] is not None and fractions[n] * budget > caps[n]}
-    if short and on_shortfall == "fail":
+    if short and statement.on_shortfall == "fail":
         raise MixShortfallError(_shortfall_message(sources, short, fractions, available, caps, budget), {
             n: math.ceil(s) for n, s in short.items()})
     if short:  # rescale: the largest budget at which every capped target fits

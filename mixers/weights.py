@@ -9,6 +9,10 @@ Three ways to state a mix, exactly one of which applies:
   multilingual BERT/XLM sampling (Conneau & Lample 2019); T=1 is the natural mix, larger T flattens it.
 - neither: the natural mix, each source's share of the available tokens.
 
+`MixStatement` holds the mix as the config states it (these, plus `mix.total_tokens` and
+`mix.on_shortfall`) and checks every rule that needs no data when it is built; the functions here and in
+`mixers.plan` take a checked statement.
+
 Fractions are exact `Fraction`s so the budget arithmetic in `mixers.plan` needs no float tolerances.
 """
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,52 @@ class SourceWeight:
             raise ValueError(f"source {self.name!r}: max_repeats must be a finite number >= 1, got {self.max_repeats}")
 
 
+ON_SHORTFALL = ("fail", "rescale")
+
+
+@dataclass(frozen=True)
+class MixStatement:
+    """The mix as the config states it: every source's weight and repeat cap (`sources.N`), `mix.temperature`,
+    `mix.total_tokens` and `mix.on_shortfall`. Building one checks every rule that needs no data (a temperature
+    next to weights, sources without a weight next to weighted ones, all weights 0, values out of range), so
+    a config is refused before any work starts (pipeline.config.mix_statement)."""
+
+    sources: tuple[SourceWeight, ...]
+    temperature: Optional[float] = None
+    total_tokens: Optional[int] = None
+    on_shortfall: str = "fail"
+
+    def __post_init__(self):
+        object.__setattr__(self, "sources", tuple(self.sources))
+        if self.on_shortfall not in ON_SHORTFALL:
+            raise ValueError(f"mix.on_shortfall must be one of {', '.join(ON_SHORTFALL)}, got {self.on_shortfall!r}")
+        if self.total_tokens is not None and (not isinstance(self.total_tokens, int) or self.total_tokens < 1):
+            raise ValueError(f"mix.total_tokens must be a whole number >= 1, got {self.total_tokens!r}")
+        weighted = [s for s in self.sources if s.weight is not None]
+        if weighted and self.temperature is not None:
+            raise ValueError("set either sources' weights or mix.temperature, not both")
+        if self.temperature is not None and not (self.temperature > 0 and math.isfinite(self.temperature)):
+            raise ValueError(f"mix.temperature must be a finite number > 0, got {self.temperature}")
+        if not weighted:
+            return
+        missing = [(i, s.name) for i, s in enumerate(self.sources) if s.weight is None]
+        if missing:
+            keys = ", ".join(f"sources.{i}.weight ({name})" for i, name in missing)
+            raise ValueError(
+                f"some sources set a weight and others do not: {keys} missing; give every source a weight "
+                "(0 leaves a source out) or none (keeps the natural mix)"
+            )
+        if not any(s.weight for s in self.sources):
+            raise ValueError("every source weight is 0: at least one source must have a weight above 0")
+
+    @property
+    def method(self) -> str:
+        """"temperature", "weights" or "natural": how the target fractions are found."""
+        if self.temperature is not None:
+            return "temperature"
+        return "weights" if any(s.weight is not None for s in self.sources) else "natural"
+
+
 @dataclass(frozen=True)
 class TargetFractions:
     fractions: dict[str, Fraction]  # sums to 1 (or every entry is 0 when nothing is available)
@@ -42,9 +92,8 @@ class TargetFractions:
 
 
 def temperature_fractions(tokens: Mapping[str, int], temperature: float) -> dict[str, Fraction]:
-    """Fractions proportional to tokens^(1/temperature); a source with no tokens gets 0."""
-    if not (temperature > 0 and math.isfinite(temperature)):
-        raise ValueError(f"mix.temperature must be a finite number > 0, got {temperature}")
+    """Fractions proportional to tokens^(1/temperature) (a finite temperature > 0, as MixStatement checks);
+    a source with no tokens gets 0."""
     present = {name: n for name, n in tokens.items() if n > 0}
     if not present:
         return {name: Fraction(0) for name in tokens}
@@ -62,34 +111,13 @@ def natural_fractions(tokens: Mapping[str, int]) -> dict[str, Fraction]:
     return {name: (Fraction(n, total) if total else Fraction(0)) for name, n in tokens.items()}
 
 
-def target_fractions(
-    sources: Sequence[SourceWeight], tokens: Mapping[str, int], temperature: Optional[float] = None
-) -> TargetFractions:
+def target_fractions(statement: MixStatement, tokens: Mapping[str, int]) -> TargetFractions:
     """The target fraction of output tokens for every source; `tokens` are those available after curation."""
-    names = [s.name for s in sources]
-    assert set(tokens) == set(names), "token counts must cover exactly the configured sources"
-    weighted = [s for s in sources if s.weight is not None]
-    if weighted and temperature is not None:
-        raise ValueError("set either sources' weights or mix.temperature, not both")
-    if temperature is not None:
-        return TargetFractions(temperature_fractions(tokens, temperature), "temperature")
-    if not weighted:
+    assert set(tokens) == {s.name for s in statement.sources}, "token counts must cover exactly the configured sources"
+    if statement.method == "temperature":
+        return TargetFractions(temperature_fractions(tokens, statement.temperature), "temperature")
+    if statement.method == "natural":
         return TargetFractions(natural_fractions(tokens), "natural")
-    missing = [(i, s.name) for i, s in enumerate(sources) if s.weight is None]
-    if missing:
-        keys = ", ".join(f"sources.{i}.weight ({name})" for i, name in missing)
-        raise ValueError(
-            f"some sources set a weight and others do not: {keys} missing; give every source a weight "
-            "(0 leaves a source out) or none (keeps the natural mix)"
-        )
-    weights = {s.name: Fraction(s.weight) for s in sources}
+    weights = {s.name: Fraction(s.weight) for s in statement.sources}
     total = sum(weights.values())
-    if total == 0:
-        raise ValueError("every source weight is 0: at least one source must have a weight above 0")
     return TargetFractions({n: w / total for n, w in weights.items()}, "weights", float(total))
-
-
-def check_mix_statement(sources: Sequence[SourceWeight], temperature: Optional[float] = None) -> None:
-    """The checks that need no data (missing weights, weights and temperature together, all weights 0),
-    so a config can be refused before any work starts."""
-    target_fractions(sources, {s.name: 1 for s in sources}, temperature)

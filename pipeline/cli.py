@@ -1,6 +1,7 @@
 """The `tokenmill` command: run, inspect, verify, train, train-quality, plan.
 
-Exit codes: 0 done; 2 bad config or usage (the message names the key, file or flag); 1 the run failed.
+Exit codes (pipeline.cli_common): 0 done; 2 bad config or usage (the message names the key, file or flag);
+1 the run failed.
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 import logging
 import sys
 
-USAGE_ERROR, FAILED = 2, 1
+from pipeline.cli_common import FAILED, USAGE_ERROR, DropBeamImportNoise, positive_int, setup_logging
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -18,29 +19,9 @@ def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
-class _DropBeamImportNoise(logging.Filter):
-    """Beam warns on import that its optional GCP client libraries are absent, and each local worker process
-    that it has no semi-persistent directory: irrelevant locally."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return "apitools not found" not in message and "No semi_persistent_directory found" not in message
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.getLogger().addFilter(_DropBeamImportNoise())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:  # records from Beam's loggers reach the handlers, not root's filters
-        handler.addFilter(_DropBeamImportNoise())
-    logging.getLogger("tokenmill").setLevel(logging.INFO)
-    # Beam is chatty at INFO; its warnings and errors still show.
-    for name in ("apache_beam", "root"):
-        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
-
-
 def cmd_run(args, beam_args: list[str]) -> int:
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import load_config
+    from pipeline.config_base import ConfigError
 
     overrides = list(args.set or [])
     if args.output:
@@ -52,10 +33,10 @@ def cmd_run(args, beam_args: list[str]) -> int:
     except ConfigError as e:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
+    from pipeline.fileio import join, read_json
     from pipeline.run import RunFailed, run
     from pipeline.summary import run_summary
-    from pipeline.transforms.fileio import join, read_json
 
     try:
         report = run(cfg, beam_args, workers=args.workers or _default_workers(cfg))
@@ -83,7 +64,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
 def _fs():
     from apache_beam.io.filesystems import FileSystems
 
-    from pipeline.transforms.fileio import join, read_bytes
+    from pipeline.fileio import join, read_bytes
 
     return read_bytes, join, FileSystems.exists
 
@@ -145,14 +126,6 @@ def _default_workers(cfg) -> int:
     return (os.cpu_count() or 1) if python_bound else 1
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1 (worker and process counts)."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenmill", description="Raw text to training-ready token shards.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.getLogger().addFilter(_DropBeamImportNoise())
+    logging.getLogger().addFilter(DropBeamImportNoise())
     # `train`, `train-quality` and `plan` own their argument parsing.
     if argv and argv[0] == "plan":
         from pipeline.plan.cli import main as plan_main

@@ -11,29 +11,17 @@ from __future__ import annotations
 import os
 from typing import Any, Literal, Optional, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from pipeline.overrides import apply_overrides, load_yaml
-
-
-class ConfigError(ValueError):
-    """A config the pipeline refuses to start with; the message names the key or file."""
-
-
-# The longest row a config may ask for: rows of seq_len + 1 tokens, held in memory by the packer and
-# the trainer. 1,048,576 (2**20) is beyond any context length trained today.
-MAX_SEQ_LEN = 1 << 20
+from filters.registry import PATH_PARAMETERS, validate_filter_spec
+from mixers.weights import MixStatement, SourceWeight
+from pipeline.config_base import (
+    MAX_SEQ_LEN, ConfigError, StrictModel, format_validation_error, read_yaml_config, resolve_input_path,
+)
+from pipeline.overrides import apply_overrides
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors, and so are values of the wrong type: `seq_len: true` or `seq_len: "8"`
-    is refused rather than read as 1 or 8 (an integer is accepted where a float is expected)."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
-
-
-class TokenizerConfig(_Strict):
+class TokenizerConfig(StrictModel):
     path: str
     eos: str = "<|endoftext|>"
     # Documents longer than this are cut at pre-token boundaries before encoding (see pipeline.tokenize).
@@ -41,15 +29,12 @@ class TokenizerConfig(_Strict):
     batch_size: int = Field(default=256, ge=1)
 
 
-class ShardsConfig(_Strict):
+class ShardsConfig(StrictModel):
     train: int = Field(default=8, ge=1)
     validation: int = Field(default=1, ge=1)
 
 
-FORMATS = ("jsonl", "parquet", "text", "warc")
-
-
-class SourceConfig(_Strict):
+class SourceConfig(StrictModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     paths: list[str] = Field(min_length=1)
     format: Literal["jsonl", "parquet", "text", "warc"] = "jsonl"
@@ -66,7 +51,7 @@ class SourceConfig(_Strict):
         return [v] if isinstance(v, str) else v
 
 
-class NearDedupConfig(_Strict):
+class NearDedupConfig(StrictModel):
     """MinHash-LSH near-duplicate removal. `bands` x `rows` must equal `num_perm` when both are set;
     when neither is set they are chosen for `threshold`."""
 
@@ -86,12 +71,12 @@ class NearDedupConfig(_Strict):
         return self
 
 
-class LineDedupConfig(_Strict):
+class LineDedupConfig(StrictModel):
     max_occurrences: int = Field(default=6, ge=1)
     min_chars_after: int = Field(default=1, ge=0)
 
 
-class DedupConfig(_Strict):
+class DedupConfig(StrictModel):
     exact: bool = False
     url: bool = False
     near: Union[bool, NearDedupConfig] = False
@@ -108,7 +93,7 @@ class DedupConfig(_Strict):
         return LineDedupConfig() if v is True else v
 
 
-class EvalSetConfig(_Strict):
+class EvalSetConfig(StrictModel):
     """An evaluation set to remove from the training data: files read like a source's (pipeline.readers),
     one example per record (per file for `text`), its `text_fields` joined by newlines."""
 
@@ -124,7 +109,7 @@ class EvalSetConfig(_Strict):
         return [v] if isinstance(v, str) else v
 
 
-class DecontaminationConfig(_Strict):
+class DecontaminationConfig(StrictModel):
     """Documents holding any `ngram`-word n-gram of an evaluation example (after normalization; see
     pipeline.decontam.ngrams) are dropped or redacted. Examples of `min_words` to `ngram - 1` words are
     matched whole; shorter ones ("the answer is 5") are not matched at all. `margin`: words cut on each
@@ -145,7 +130,7 @@ class DecontaminationConfig(_Strict):
         return self
 
 
-class MixConfig(_Strict):
+class MixConfig(StrictModel):
     # Total output tokens (train + validation); None keeps the sources' natural size where weights allow.
     total_tokens: Optional[int] = Field(default=None, ge=1)
     # What to do when a source is too small to reach its weight within max_repeats.
@@ -154,7 +139,7 @@ class MixConfig(_Strict):
     temperature: Optional[float] = Field(default=None, gt=0)
 
 
-class ReportConfig(_Strict):
+class ReportConfig(StrictModel):
     """What report.html shows besides counts (pipeline.report_parts): per (source, stage, reason) the
     `samples` removed documents with the smallest hash of (seed, id), `kept_samples` kept ones per source,
     each cut to `excerpt_chars` characters. 0 samples shows none (e.g. for data that must not be quoted)."""
@@ -164,7 +149,7 @@ class ReportConfig(_Strict):
     excerpt_chars: int = Field(default=2000, ge=100, le=100_000)
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictModel):
     output: str
     seed: int = 0
     seq_len: int = Field(ge=1, le=MAX_SEQ_LEN)
@@ -193,28 +178,6 @@ class PipelineConfig(_Strict):
 
     def filters_for(self, source: SourceConfig) -> list[dict[str, Any]]:
         return source.filters if source.filters is not None else self.filters
-
-
-def format_validation_error(err: ValidationError, what: str = "config") -> str:
-    """pydantic's errors as one line per key: `  sources.0.weight: Input should be ...`."""
-    lines = []
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(e["type"], e["msg"])
-        lines.append(f"  {key}: {msg}")
-    return f"invalid {what}:\n" + "\n".join(lines)
-
-
-def resolve_input_path(pattern: str, config_dir: str) -> str:
-    """An input path as the pipeline will read it: URLs and absolute paths unchanged, a relative path
-    against the working directory if it matches there, else against the config file's folder."""
-    if "://" in pattern or os.path.isabs(pattern):
-        return pattern
-    import glob
-
-    if glob.glob(pattern):
-        return os.path.abspath(pattern)
-    return os.path.abspath(os.path.join(config_dir, pattern))
 
 
 def _match_count(pattern: str) -> int:
@@ -261,10 +224,6 @@ def _resolve_filter_paths(spec: Any, config_dir: str) -> None:
     """Model and list files named by a filter resolve like input paths (see `resolve_input_path`)."""
     if not isinstance(spec, dict):
         return
-    try:
-        from filters.registry import PATH_PARAMETERS
-    except ImportError:
-        return
     for key in PATH_PARAMETERS & spec.keys():
         if isinstance(spec[key], str):
             spec[key] = resolve_input_path(spec[key], config_dir)
@@ -272,24 +231,22 @@ def _resolve_filter_paths(spec: Any, config_dir: str) -> None:
 
 def _check_filters(cfg: PipelineConfig) -> None:
     """Builds every configured filter once so unknown names or bad parameters fail before any work."""
-    try:
-        from filters.registry import validate_filter_spec
-    except ImportError:  # curation not built yet: only an empty filter list is valid
-        validate_filter_spec = None
     for key, spec in _filter_specs(cfg):
-        if validate_filter_spec is None:
-            raise ConfigError(f"{key}: filters are not available in this build")
         try:
             validate_filter_spec(spec)
         except (ValueError, TypeError, FileNotFoundError) as e:
             raise ConfigError(f"{key}: {e}") from None
 
 
-def _check_mix(cfg: PipelineConfig) -> None:
-    from mixers.weights import SourceWeight, check_mix_statement
+def mix_statement(sources: list[SourceConfig], mix: MixConfig) -> MixStatement:
+    """The mix as `sources` and `mix` state it; building it checks the mix's rules (a ValueError names the key)."""
+    weights = tuple(SourceWeight(s.name, s.weight, s.max_repeats) for s in sources)
+    return MixStatement(weights, mix.temperature, mix.total_tokens, mix.on_shortfall)
 
+
+def _check_mix(cfg: PipelineConfig) -> None:
     try:
-        check_mix_statement([SourceWeight(s.name, s.weight, s.max_repeats) for s in cfg.sources], cfg.mix.temperature)
+        mix_statement(cfg.sources, cfg.mix)
     except ValueError as e:
         raise ConfigError(f"mix: {e}") from None
 
@@ -306,18 +263,6 @@ def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", che
     _check_filters(cfg)
     _check_mix(cfg)
     return cfg
-
-
-def read_yaml_config(path: str) -> tuple[Any, str]:
-    """A YAML config file's contents and its folder (what relative paths in it may be relative to)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = load_yaml(f)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return raw, os.path.dirname(os.path.abspath(path))
 
 
 def load_config(path: str, overrides: list[str] = (), check_files: bool = True) -> PipelineConfig:

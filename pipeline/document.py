@@ -15,7 +15,6 @@ STAGE_DEDUP_NEAR = "dedup_near"
 STAGE_DEDUP_LINES = "dedup_lines"
 STAGE_DECONTAMINATE = "decontaminate"
 STAGE_FILTER = "filter"
-STAGE_TOKENIZE = "tokenize"
 
 
 def filter_stage(filter_name: str) -> str:

@@ -48,8 +48,8 @@ def describe(out_dir: str, manifest: dict, read_bytes, join, exists, sample_rows
 def write_report_html(out_dir: str, target: str, read_bytes, join, exists, list_names) -> str:
     """Renders report.html from the dataset's report.json (samples from rejects/ and curated/ when the
     report predates them) to `target`; returns `target`."""
+    from pipeline.fileio import open_raw, write_bytes
     from pipeline.report_html import render_report_html
-    from pipeline.transforms.fileio import open_raw, write_bytes
 
     report_path = join(out_dir, "report.json")
     if not exists(report_path):

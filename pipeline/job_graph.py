@@ -21,20 +21,23 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipeline.accounting import sum_pairs
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, mix_statement
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.transforms.commit import CommitRun, RunPaths
 from pipeline.transforms.curate_pass import CurateSplits
-from pipeline.transforms.decontam import FOUND, BuildEvalIndex, index_stats
+from pipeline.transforms.decontam import BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
-from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
+from pipeline.transforms.dedup_lines import CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
-from pipeline.transforms.report_parts import REPORT, MergeParts
+from pipeline.transforms.report_parts import MergeParts
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
+from pipeline.transforms.tags import (
+    CURATED, DONE, DUPS, EVENTS, FOUND, HISTOGRAMS, LINES, NEAR, NUMBERED, PLAN, REPORT, ROUTED, SAMPLED, SPLITS, WRITTEN,
+)
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
 
@@ -52,12 +55,12 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     lines = job.decisions("line_decisions", cfg.dedup.lines, lambda: job.frequent_lines(dups))
     eval_index = job.meter("decontam_index", p | "EvalIndex" >> BuildEvalIndex(cfg.decontaminate)) if cfg.decontaminate else None
     curated = job.run_pass(
-        with_decisions("WithDupsAndLines", job.splits, {"dups": dups, LINES: lines, "done": scanned["done"]})
+        with_decisions("WithDupsAndLines", job.splits, {DUPS: dups, LINES: lines, DONE: scanned[DONE]})
         | "Curate" >> CurateSplits(cfg, job.spill, job.plan, eval_index))
     near = job.decisions("near_decisions", cfg.dedup.near, lambda: job.near_duplicates(curated))
     mixing = mixing_requested(cfg)
-    curated_splits = split_numbers("Curated", p, job.planned["numbered"], curated["events"])
-    tokenized = job.run_pass(with_decisions("WithNear", job.splits, {"near": near, "curated": curated_splits})
+    curated_splits = split_numbers("Curated", p, job.planned[NUMBERED], curated[EVENTS])
+    tokenized = job.run_pass(with_decisions("WithNear", job.splits, {NEAR: near, CURATED: curated_splits})
                              | "Tokenize" >> TokenizeSplits(cfg, job.spill, job.plan, mixing))
     shard_stats, mix_table = job.mix_and_shard(tokenized, mixing, dtype)
     commit_inputs = job.commit_inputs(shard_stats, mix_table)
@@ -76,14 +79,14 @@ class JobGraph:
         self.p, self.cfg, self.spill = p, cfg, spill
         self.meter = ShuffleMeter()
         self.planned = p | "Plan" >> PlanSplits(cfg.sources)
-        self.splits, self.plan = self.meter("splits", self.planned["splits"]), self.planned["plan"]
+        self.splits, self.plan = self.meter("splits", self.planned[SPLITS]), self.planned[PLAN]
         self._none = p | "NoDecisions" >> beam.Create([])
         self._events, self._written, self._reports = [], [], []
 
     def run_pass(self, outputs):
         """A pass's outputs, its counts, file names and report parts kept for the commit step."""
-        self._events.append(outputs["events"])
-        self._written.append(outputs["written"])
+        self._events.append(outputs[EVENTS])
+        self._written.append(outputs[WRITTEN])
         self._reports.append(outputs[REPORT])
         return outputs
 
@@ -94,18 +97,18 @@ class JobGraph:
     def duplicates(self, scanned):
         """URL and exact duplicates, per bucket of the read pass's keys."""
         dedup = self.cfg.dedup
-        return (bucket_numbers("DupBuckets", self.p, self.plan, scanned["done"])
+        return (bucket_numbers("DupBuckets", self.p, self.plan, scanned[DONE])
                 | "DedupDocs" >> DecideDuplicates(self.spill, self.plan, dedup.url, dedup.exact, self.meter))
 
     def frequent_lines(self, dups):
         """Lines held by too many documents: a pass counts each split's lines, reducers decide per bucket."""
-        counted = with_decisions("WithDups", self.splits, {"dups": dups}) | "CountLines" >> CountLines(self.spill, self.plan)
+        counted = with_decisions("WithDups", self.splits, {DUPS: dups}) | "CountLines" >> CountLines(self.spill, self.plan)
         return (bucket_numbers("LineBuckets", self.p, self.plan, counted)
                 | "DedupLines" >> DecideFrequentLines(self.spill, self.plan, self.cfg.dedup.lines))
 
     def near_duplicates(self, curated):
         """Near duplicates among the curated documents, from the curate pass's MinHash band keys."""
-        return (bucket_numbers("BandBuckets", self.p, self.plan, curated["events"])
+        return (bucket_numbers("BandBuckets", self.p, self.plan, curated[EVENTS])
                 | "DedupNear" >> DecideNear(self.spill, self.plan, self.cfg.dedup.near, self.meter,
                                             self.cfg.report.samples > 0))
 
@@ -113,16 +116,16 @@ class JobGraph:
         """(shard stats, mix table or None): the mix plan when weights ask for one, each document's
         copies routed to their shards, and the shards written from the token files by reference."""
         cfg, spill = self.cfg, self.spill
-        token_files = split_numbers("TokenFiles", self.p, self.planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
+        token_files = split_numbers("TokenFiles", self.p, self.planned[NUMBERED], tokenized[EVENTS]) | "SplitNumbers" >> beam.Keys()
         mix_plan = chosen = mix_table = None
         if mixing:
-            mix_plan = self.meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
+            mix_plan = self.meter("mix_histograms", tokenized[HISTOGRAMS]) | "MixPlan" >> PlanMixFromHistograms(mix_statement(cfg.sources, cfg.mix))
             chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
         layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
         routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
         if mixing:
-            mix_table = self.meter("mix_sampled", routed["sampled"]) | "Mix" >> MixTable(mix_plan)
-        shards = routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, spill.tmp, spill, self.plan)
+            mix_table = self.meter("mix_sampled", routed[SAMPLED]) | "Mix" >> MixTable(mix_plan)
+        shards = routed[ROUTED] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, spill.tmp, spill, self.plan)
         return self.meter("shard_stats", shards), mix_table
 
     def commit_inputs(self, shard_stats, mix_table) -> dict:

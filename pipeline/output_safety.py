@@ -170,7 +170,7 @@ def present_run_files(output: str) -> list[str]:
 
 
 def _read_json_or_none(path: str):
-    from pipeline.transforms.fileio import read_json
+    from pipeline.fileio import read_json
 
     try:
         return read_json(path) if _exists(path) else None
@@ -207,7 +207,7 @@ def _input_locations(cfg) -> list[tuple[str, str, list[str]]]:
 def check_output(cfg) -> None:
     """Refuses (ConfigError naming the paths) inputs inside the output directory and files there that
     the run would overwrite without owning them. Reads only."""
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
 
     overlapping = inputs_inside_output(cfg.output, _input_locations(cfg))
     if overlapping:
@@ -228,7 +228,7 @@ def clear_staging(output: str) -> None:
 
 
 def write_file_list(output: str, files: Iterable[str]) -> None:
-    from pipeline.transforms.fileio import write_json
+    from pipeline.fileio import write_json
 
     write_json(_join(output, FILE_LIST), {"format": FILE_LIST_FORMAT, "files": sorted(set(files))})
 

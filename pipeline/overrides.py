@@ -7,29 +7,14 @@ a list index out of range is an error here.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 import yaml
 
-
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 as PyYAML reads it, except that `1e-3` and `2E9` are floats (as in YAML 1.2 and JSON),
-    not strings: configs are validated with strict types, so a string would be refused."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
-
-
-def load_yaml(text) -> Any:
-    """A YAML document (a string or a text file); see `_Loader`."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+from pipeline.config_base import ConfigError, load_yaml
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
-    from pipeline.config import ConfigError
-
     if "=" not in item:
         raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
     key, _, value = item.partition("=")
@@ -44,8 +29,6 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
-    from pipeline.config import ConfigError
-
     raw = copy.deepcopy(raw)
     for item in overrides:
         path, value = parse_override(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 
 
 def check_beam_options(beam_args: list[str]) -> None:

@@ -24,7 +24,7 @@ from typing import Callable, Optional
 from pipeline.distributions import AFTER, BEFORE, MEASURES, document_measures, measure_for
 from pipeline.document import STAGE_DEDUP_NEAR, Document, Evidence
 from pipeline.hashing import stable_hash
-from pipeline.transforms.outputs import keeps_text
+from pipeline.side_outputs import keeps_text
 
 KEPT = "kept"  # the stage and reason under which kept samples are filed
 SAMPLE, SURVIVOR, HIST, LANG = "sample", "survivor", "hist", "lang"

@@ -19,15 +19,16 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, TestOptions
 
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import PipelineConfig
+from pipeline.config_base import ConfigError
+from pipeline.fileio import read_json, write_json
 from pipeline.job_graph import build_pipeline
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
 from pipeline.spill import SpillPaths
-from pipeline.tokenize import DocumentTokenizer
 from pipeline.transforms.commit import RunPaths, write_html_report
-from pipeline.transforms.fileio import read_bytes, read_json, write_json
+from pipeline.transforms.split_pass import load_tokenizer
 
 LOG = logging.getLogger("tokenmill")
 # Runners that run in this process without downloading anything. Beam's "DirectRunner" would first try
@@ -83,9 +84,8 @@ def _clear_previous_output(paths: RunPaths) -> None:
 def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
     """Runs the whole job; returns the report. Raises ConfigError (exit 2) or RunFailed (exit 1)."""
     started = time.time()
-    tokenizer_json = read_bytes(cfg.tokenizer.path)
     try:
-        tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
+        tokenizer = load_tokenizer(cfg.tokenizer)
     except ValueError as e:
         raise ConfigError(str(e)) from None
     except Exception as e:

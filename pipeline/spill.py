@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.transforms.fileio import join, open_raw
+from pipeline.fileio import join, open_raw
 
 BATCH = 512  # records per pickled batch in a record stream
 _MAGIC = b"TMBKT1\0\0"

@@ -11,7 +11,7 @@ Tokenizers that do not round-trip a cut (e.g. ones that prepend a space to every
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -45,6 +45,11 @@ def split_long_text(text: str, max_chars: int) -> list[str]:
     return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
 
 
+def _read_local(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -63,9 +68,12 @@ class DocumentTokenizer:
         self.max_chunk_chars = max_chunk_chars if self._cuts_round_trip() else None
 
     @classmethod
-    def from_file(cls, path: str, eos: str, max_chunk_chars: int = 50_000) -> "DocumentTokenizer":
-        with open(path, encoding="utf-8") as f:
-            return cls(f.read(), eos, max_chunk_chars)
+    def from_file(cls, path: str, eos: str, max_chunk_chars: int = 50_000,
+                  read_bytes: Optional[Callable[[str], bytes]] = None) -> "DocumentTokenizer":
+        """Loads a `tokenizer.json`. `read_bytes(path)` reads paths that `open` cannot (the pipeline passes
+        Beam's FileSystems for gs:// and s3://); the default reads a local file."""
+        data = read_bytes(path) if read_bytes is not None else _read_local(path)
+        return cls(data.decode("utf-8"), eos, max_chunk_chars)
 
     def _cuts_round_trip(self) -> bool:
         probe = "Cutting here is safe, word for word."

@@ -96,7 +96,7 @@ def _tokenizer_problems(tok) -> list[str]:
 
 def manifest_problems(manifest) -> list[str]:
     """What makes a manifest unusable (empty list: well-formed). Checks types and ranges, not files."""
-    from pipeline.config import MAX_SEQ_LEN
+    from pipeline.config_base import MAX_SEQ_LEN
 
     if not isinstance(manifest, dict):
         return ["must be a JSON object"]

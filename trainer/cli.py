@@ -7,7 +7,8 @@ import argparse
 import sys
 import traceback
 
-from pipeline.config import ConfigError
+from pipeline.cli_common import FAILED, USAGE_ERROR
+from pipeline.config_base import ConfigError
 from trainer.config import load_train_config
 from trainer.errors import TrainingError
 from trainer.manifest import DatasetError
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:  # argparse already printed the usage error
-        return 0 if e.code == 0 else 2
+        return 0 if e.code == 0 else USAGE_ERROR
     try:
         cfg = load_train_config(args.config, args.overrides)
         from trainer.train import train  # torch is imported only once the config is valid
@@ -34,18 +35,18 @@ def main(argv: list[str] | None = None) -> int:
         summary = train(cfg)
     except ConfigError as e:
         print(f"tokenmill train: {e}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     except KeyboardInterrupt:
         print("tokenmill train: interrupted", file=sys.stderr)
-        return 1
+        return FAILED
     except (DatasetError, TrainingError) as e:  # a corrupt shard or checkpoint: the message names it
         print(f"tokenmill train: failed: {e}", file=sys.stderr)
-        return 1
+        return FAILED
     except Exception as e:  # noqa: BLE001 - the CLI's promise is exit code 1 with a message
         traceback.print_exc()
         print(f"tokenmill train: failed: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    return 1 if summary.get("interrupted") else 0
+        return FAILED
+    return FAILED if summary.get("interrupted") else 0
 
 
 if __name__ == "__main__":

@@ -9,20 +9,15 @@ from __future__ import annotations
 import os
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from pipeline.config import MAX_SEQ_LEN, ConfigError, format_validation_error, read_yaml_config, resolve_input_path
+from pipeline.config_base import (
+    MAX_SEQ_LEN, ConfigError, StrictModel, format_validation_error, read_yaml_config, resolve_input_path,
+)
 from pipeline.overrides import apply_overrides
 
 
-class _Strict(BaseModel):
-    """Unknown keys and values of the wrong type (`batch_size: true`, `max_steps: "8"`) are errors; an
-    integer is accepted where a float is expected."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
-
-
-class ModelConfig(_Strict):
+class ModelConfig(StrictModel):
     n_layer: int = Field(ge=1)
     n_head: int = Field(ge=1)
     n_embd: int = Field(ge=2)
@@ -45,7 +40,7 @@ class ModelConfig(_Strict):
         return self
 
 
-class TrainConfig(_Strict):
+class TrainConfig(StrictModel):
     data: str = Field(min_length=1)
     out_dir: str = Field(min_length=1)
     seed: int = 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import xxhash
 
-from pipeline.config import MAX_SEQ_LEN
+from pipeline.config_base import MAX_SEQ_LEN
 from pipeline.dataset_paths import XXH64_HEX, UnsafePath, check_local_inside, relative_path_problem
 
 FORMAT = "tokenmill.shards/1"

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainer.sizing import ModelShape, flops_per_token, padded_vocab  # noqa: F401 (padded_vocab: re-exported)
+from trainer.sizing import ModelShape, flops_per_token
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import time
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from trainer import checkpoint as ckpt
 from trainer.cache import ShardCache, default_cache_dir
 from trainer.config import TrainConfig
@@ -24,9 +24,10 @@ from trainer.data import TrainBatches, eval_batches, train_loader, verify_datase
 from trainer.distributed import DistInfo, all_reduce_max, all_reduce_sum, barrier, gather_objects, init_distributed, shutdown
 from trainer.manifest import DatasetError, Manifest, check_compatible, file_sha256, is_remote, read_manifest
 from trainer.metrics import MetricsLog, ProgressLog, cpu_peak_flops, gpu_peak_flops, plot_losses
-from trainer.model import GPT, GPTConfig, padded_vocab
+from trainer.model import GPT, GPTConfig
 from trainer.order import Partition, data_state
 from trainer.schedule import Cadence, learning_rate
+from trainer.sizing import padded_vocab
 
 
 def resolve_device(name: str, local_rank: int) -> torch.device:

@@ -1,4 +1,5 @@
-"""URL normalization for URL deduplication, and the survivor rule among documents sharing a URL.
+"""URL normalization for URL deduplication (the survivor among documents sharing a URL is
+`pipeline.dedup.keys.url_survivor_rank`).
 
 Two URLs are the same page when they differ only in scheme or host case, a default port, a trailing
 slash, a fragment, the escaping of unreserved characters, tracking parameters, or the order of the
@@ -39,7 +40,7 @@ def is_tracking_param(name: str) -> bool:
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
 
 
-def normalize_url(url: Optional[str]) -> Optional[str]:
+def url_dedup_key(url: Optional[str]) -> Optional[str]:
     """The dedup key of a URL, or None for a missing or blank one. A string without a host (not a
     URL we can parse) is its own key, stripped."""
     if url is None or not url.strip():
@@ -67,8 +68,3 @@ def normalize_url(url: Optional[str]) -> Optional[str]:
     query = urlencode(sorted(query_pairs), quote_via=quote)
     return urlunsplit((scheme, netloc, path, query, ""))
 
-
-def url_survivor_rank(doc) -> tuple:
-    """The smallest rank survives among documents with one URL: the longest text, then the smallest id
-    (source and text break the remaining ties), never arrival order."""
-    return (-len(doc.text), doc.id, doc.source, doc.text)

@@ -13,12 +13,12 @@ SAMPLE_SHARDS = {"train": 4, "validation": 1}  # at most: a sample's tails and r
 
 def full_input(cfg):
     """Every input file's size, and the splits and key buckets the pipeline will plan for them."""
-    from pipeline.readers import plan_splits
-    from pipeline.readers.jsonl import is_compressed
-    from pipeline.transforms.fileio import open_raw
-    from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
+    from pipeline.fileio import open_raw
     from pipeline.plan.extrapolate import FullInput
     from pipeline.plan.sample import list_inputs
+    from pipeline.readers import plan_splits
+    from pipeline.readers.streams import is_compressed
+    from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
 
     stored, files, sized = {}, {}, []
     for source in cfg.sources:

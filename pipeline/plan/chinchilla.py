@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from pipeline.capacity import TOKENS_PER_PARAMETER, USEFUL_REPEATS, human  # noqa: F401 (human: re-exported)
+from pipeline.capacity import TOKENS_PER_PARAMETER, USEFUL_REPEATS
 
 FUTILE_REPEATS = 16  # epochs beyond which repeats add next to nothing
 

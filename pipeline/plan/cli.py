@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from pipeline.cli import FAILED, USAGE_ERROR, positive_int
+from pipeline.cli_common import FAILED, USAGE_ERROR, positive_int
 
 
 def _fraction(text: str) -> float:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:  # argparse already printed the usage error
         return 0 if e.code == 0 else USAGE_ERROR
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
     from pipeline.plan.measure import SampleFailed
 
     try:
@@ -94,7 +94,7 @@ def read_manifest_json(root: str) -> dict:
 
 def metrics_calibration(path: str) -> tuple[float, float | None]:
     """(median mfu, median peak FLOP/s it was measured against, if logged) of a run's metrics.jsonl."""
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
     from pipeline.plan.train_plan import mfu_from_metrics
     from trainer.metrics import METRICS_FILE, read_metrics
 
@@ -114,7 +114,7 @@ def host_memory_bytes() -> int:
 
 
 def plan_train(args) -> tuple[dict, str]:
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
     from pipeline.plan.render import render_train
     from pipeline.plan.train_plan import DEFAULT_MFU, DatasetFacts, Hardware, plan_training
     from trainer.config import load_train_config

@@ -32,14 +32,13 @@ split or bucket); the local runner also holds Beam's shuffles in memory, so its 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mixers.plan import MixShortfallError, plan_mix
-from mixers.weights import SourceWeight
+from pipeline.config import mix_statement
 
 SHARD_TARGET_BYTES = 256 * 10**6  # per train shard: small enough to shuffle well and download per epoch
 SHARD_MULTIPLE = 8  # a multiple of the GPUs per node, so ranks read evenly
-SPLIT_PASSES = ("read", "count_lines", "curate", "tokenize", "route")
 BUCKET_PASSES = ("dedup_url", "dedup_exact", "dedup_lines", "dedup_near")
 SHARD_PASSES = ("write_shards",)
 
@@ -153,13 +152,12 @@ def mixed_tokens(cfg, kept: dict[str, int], documents: dict[str, int], mixing: b
     when the mix cannot be met at full size."""
     if not mixing:
         return dict(kept), None
-    sources = [SourceWeight(s.name, s.weight, s.max_repeats) for s in cfg.sources]
-    kwargs = dict(total_tokens=cfg.mix.total_tokens, temperature=cfg.mix.temperature)
+    statement = mix_statement(cfg.sources, cfg.mix)
     try:
-        plan = plan_mix(sources, kept, documents, on_shortfall=cfg.mix.on_shortfall, **kwargs)
+        plan = plan_mix(statement, kept, documents)
         warning = None
     except MixShortfallError as e:
-        plan = plan_mix(sources, kept, documents, on_shortfall="rescale", **kwargs)
+        plan = plan_mix(replace(statement, on_shortfall="rescale"), kept, documents)
         warning = f"the full build would fail its mix (on_shortfall: fail): {e}"
     return {n: p.target_tokens for n, p in plan.sources.items()}, warning
 

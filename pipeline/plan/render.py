@@ -1,7 +1,7 @@
 """The plans as one screen of text (`tokenmill plan ...` without --json)."""
 from __future__ import annotations
 
-from pipeline.plan.chinchilla import human
+from pipeline.capacity import human
 
 
 def gb(n: float) -> str:

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.fileio import open_raw
 from pipeline.ids import glob_base, relative_path
 from pipeline.readers.streams import decompressed
-from pipeline.transforms.fileio import open_raw
 
 
 @dataclass(frozen=True)

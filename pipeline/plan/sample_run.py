@@ -9,23 +9,24 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from pipeline.cli import _setup_logging
-    from pipeline.config import ConfigError, build_config
+    from pipeline.cli_common import FAILED, USAGE_ERROR, setup_logging
+    from pipeline.config import build_config
+    from pipeline.config_base import ConfigError
     from pipeline.run import RunFailed, run
 
     config_path, workers = argv[0], int(argv[1])
     with open(config_path, encoding="utf-8") as f:
         raw = json.load(f)
-    _setup_logging(verbose=False)
+    setup_logging(verbose=False)
     logging.getLogger("tokenmill").setLevel(logging.WARNING)
     try:
         run(build_config(raw), [], workers=workers)
     except ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     except RunFailed as e:
         print(f"run failed: {e}", file=sys.stderr)
-        return 1
+        return FAILED
     return 0
 
 

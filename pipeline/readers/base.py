@@ -1,17 +1,15 @@
-"""What every reader shares: the split description, record-to-Document conversion, and dispatch."""
+"""What every reader shares: the split description, the record fields, and record-to-Document conversion.
+The readers import this module; the registry of formats (pipeline.readers) imports the readers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator, Optional, Union
+from typing import BinaryIO, Callable, Optional, Union
 
 from pipeline.document import Document, ReadError
 from pipeline.ids import record_id
 
 OpenFile = Callable[[str], BinaryIO]
 Record = Union[Document, ReadError]
-
-# Uncompressed JSONL files bigger than this are read as several byte-range splits.
-DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,48 +91,3 @@ def unencodable(text: str) -> Optional[str]:
     except UnicodeEncodeError as e:
         return f"text is not valid Unicode: lone surrogate at character {e.start}"
     return None
-
-
-def plan_splits(source: str, fmt: str, path: str, rel_path: str, size: int, open_file: OpenFile,
-                split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[FileSplit]:
-    if fmt == "jsonl":
-        from pipeline.readers.jsonl import plan_jsonl_splits
-
-        return plan_jsonl_splits(source, path, rel_path, size, split_bytes)
-    if fmt == "parquet":
-        from pipeline.readers.parquet import plan_parquet_splits
-
-        return plan_parquet_splits(source, path, rel_path, open_file)
-    return [FileSplit(source, fmt, path, rel_path)]
-
-
-def read_split(split: FileSplit, fields: RecordFields, open_file: OpenFile) -> Iterator[Record]:
-    """Every record of the split. Readers report damage inside a file themselves, where they know the
-    position; a file that cannot be read at all (permissions, gone since it was listed) is one ReadError
-    here, so no file ends the job."""
-    return _unless_unreadable(_reader(split.format)(split, fields, open_file), split)
-
-
-def _unless_unreadable(records: Iterator[Record], split: FileSplit) -> Iterator[Record]:
-    yielded = 0
-    try:
-        for record in records:
-            yield record
-            yielded += 1
-    except OSError as e:
-        after = f" after {yielded:,} record(s) of this split" if yielded else ""
-        yield ReadError(split.source, split.path, split.start, f"file unreadable{after}: {type(e).__name__}: {e}")
-
-
-def _reader(fmt: str):
-    if fmt == "jsonl":
-        from pipeline.readers.jsonl import read_jsonl as reader
-    elif fmt == "parquet":
-        from pipeline.readers.parquet import read_parquet as reader
-    elif fmt == "text":
-        from pipeline.readers.text import read_text as reader
-    elif fmt == "warc":
-        from pipeline.readers.warc import read_warc as reader
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
-    return reader

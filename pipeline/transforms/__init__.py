@@ -1,1 +1,2 @@
-"""Thin Beam PTransforms wiring the pure modules together; the only Beam code besides run.py."""
+"""Thin Beam PTransforms wiring the pure modules together; pipeline.run builds the pipeline from them.
+The names of the PCollections that pass between them are in `tags`."""

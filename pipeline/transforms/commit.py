@@ -23,11 +23,11 @@ from pipeline.accounting import build_source_report, error_fraction_problems, to
 from pipeline.capacity import manifest_capacity
 from pipeline.config import PipelineConfig
 from pipeline.decontam.report import decontamination_report
+from pipeline.fileio import join, read_bytes, write_bytes, write_json
 from pipeline.manifest import build_manifest, empty_train_problem
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
 from pipeline.report_data import report_sections, shard_summary
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
-from pipeline.transforms.fileio import join, read_bytes, write_bytes, write_json
 
 
 class CommitRefused(RuntimeError):

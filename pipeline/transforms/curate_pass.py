@@ -28,9 +28,9 @@ from pipeline.decontam.index import Matcher
 from pipeline.document import STAGE_DEDUP_LINES, Document, Rejection
 from pipeline.spill import RecordWriter, SpillPaths, read_records, write_buckets, write_records
 from pipeline.transforms.curate import SourceFilters
-from pipeline.transforms.decontam import FOUND, SplitDecontamination
-from pipeline.transforms.dedup_lines import LINES
+from pipeline.transforms.decontam import SplitDecontamination
 from pipeline.transforms.split_pass import RejectSink, SplitPassFn, Tally, apply_split_pass
+from pipeline.transforms.tags import DUPS, FOUND, LINES, SPLIT
 
 BAND_ENTRY = np.dtype([("band", "<u4"), ("hash", "<u8"), ("row", "<u4")])
 
@@ -93,7 +93,7 @@ class _CurateSplitFn(SplitPassFn):
         self.matcher = None
 
     def work(self, number, grouped, plan, tally, rejects, outputs):
-        dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped["dups"]}
+        dups = {ordinal: (stage, reason, survivor) for stage, ordinal, reason, survivor in grouped[DUPS]}
         frequent = {key for _, key in grouped[LINES]}
         decontam = None
         if self.side_inputs:  # the EvalIndex, when decontamination is on
@@ -105,7 +105,7 @@ class _CurateSplitFn(SplitPassFn):
         near = None
         if self.params is not None:
             near = _NearKeys(self.spill, number, self.params, self.cfg.dedup.near.ngram, self.hasher, plan.buckets)
-        docs = read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1]))
+        docs = read_records(self.spill.docs(number), self.progress.within_split(grouped[SPLIT][0][1]))
         with RecordWriter(self.spill.curated(number)) as curated:
             for ordinal, doc in enumerate(docs):
                 self.progress.add(docs=1)

@@ -28,13 +28,12 @@ from pipeline.decontam.decide import decontaminate
 from pipeline.decontam.index import EvalIndex, Matcher
 from pipeline.decontam.ngrams import word_bytes, word_spans
 from pipeline.document import STAGE_DECONTAMINATE, Document, ReadError, Rejection
+from pipeline.fileio import open_raw
 from pipeline.readers import RecordFields, plan_splits, read_split
 from pipeline.spill import SpillPaths
-from pipeline.transforms.fileio import open_raw
 from pipeline.transforms.split_pass import ParquetSink, Tally
 from pipeline.transforms.splits import match_files
 
-FOUND = "decontam_found"  # the curate pass's output of (set, example number) pairs
 MATCHES_SCHEMA = pa.schema([
     ("set", pa.string()), ("example_id", pa.string()), ("document_id", pa.string()), ("source", pa.string()),
     ("action", pa.string()), ("matched_ngrams", pa.int32()), ("matched_text", pa.string()),

@@ -3,11 +3,11 @@
   scan pass: per document, a URL entry (normalized-URL key, survivor rank, ordinal, text key) and an exact
              entry (normalized-text key, survivor rank, ordinal), written to the split's key bucket files
   DecideUrl:   per bucket, every split's entries of that bucket -> one survivor per URL (the longest text,
-               then the smallest id: pipeline.dedup.urls.url_survivor_rank, the text itself replaced by its
-               128-bit hash); the others are decisions, and their text keys go to the exact stage, which
-               must not let a URL duplicate survive in place of another copy of its text
+               then the smallest id: pipeline.dedup.keys.url_survivor_rank); the others are decisions, and
+               their text keys go to the exact stage, which must not let a URL duplicate survive in place
+               of another copy of its text
   DecideExact: per bucket, one survivor per normalized text among the URL survivors (the smallest id:
-               pipeline.dedup_keys.survivor_rank, the text replaced by its hash)
+               pipeline.dedup.keys.exact_survivor_rank)
 
 A bucket's reducer holds that bucket's entries (about BUCKET_INPUT_BYTES of input's worth of small
 tuples); decisions go back keyed by split to the pass that applies them (pipeline.transforms.curate).
@@ -18,6 +18,7 @@ import apache_beam as beam
 import xxhash
 from apache_beam.metrics import Metrics
 
+from pipeline.dedup.keys import exact_survivor_rank, url_survivor_rank
 from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_URL
 from pipeline.transforms.progress import TimedDoFn
 from pipeline.spill import SpillPaths
@@ -25,23 +26,18 @@ from pipeline.spill import SpillPaths
 URL_DUPLICATE, EXACT_DUPLICATE = "url_duplicate", "exact_duplicate"
 
 
-def _text_hash(text: str) -> bytes:
-    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
-
-
 def _bucket(key: str, buckets: int) -> int:
     return xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogatepass")) % buckets
 
 
 def url_entry(doc, url_key: str, text_key, ordinal: int, buckets: int):
-    """(bucket, (url key, rank, ordinal, text key)): the rank orders as url_survivor_rank does."""
-    rank = (-len(doc.text), doc.id, doc.source, _text_hash(doc.text))
-    return _bucket(url_key, buckets), (url_key, rank, ordinal, text_key)
+    """(bucket, (url key, rank, ordinal, text key))."""
+    return _bucket(url_key, buckets), (url_key, url_survivor_rank(doc), ordinal, text_key)
 
 
 def exact_entry(doc, text_key: str, ordinal: int, buckets: int):
-    """(bucket, (text key, rank, ordinal)): the rank orders as survivor_rank does."""
-    return _bucket(text_key, buckets), (text_key, (doc.id, doc.source, _text_hash(doc.text)), ordinal)
+    """(bucket, (text key, rank, ordinal))."""
+    return _bucket(text_key, buckets), (text_key, exact_survivor_rank(doc), ordinal)
 
 
 def exact_bucket(text_key: str, buckets: int) -> int:
@@ -96,7 +92,7 @@ class _DecideExactFn(TimedDoFn, beam.DoFn):
 
     def run(self, element, plan):
         bucket, grouped = element
-        excluded = set(grouped["excluded"])
+        excluded = set(grouped[_DecideUrlFn.EXCLUDED])
         for members in _groups(self.spill, "exact", bucket, plan.splits).values():
             members = [m for m in members if (m[1], m[2]) not in excluded]
             if len(members) < 2:
@@ -128,7 +124,7 @@ class DecideDuplicates(beam.PTransform):
         if self.exact:
             keyed = buckets | "KeyBuckets" >> beam.Map(lambda b: (b, None))
             outputs.append(
-                {"bucket": keyed, "excluded": excluded}
+                {"bucket": keyed, _DecideUrlFn.EXCLUDED: excluded}
                 | "WithUrlDuplicates" >> beam.CoGroupByKey()
                 | "DecideExact" >> beam.ParDo(_DecideExactFn(self.spill), plan))
         return outputs | "AllDuplicateDecisions" >> beam.Flatten()

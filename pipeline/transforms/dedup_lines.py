@@ -23,8 +23,8 @@ from pipeline.config import LineDedupConfig
 from pipeline.dedup.lines import line_counts
 from pipeline.spill import SpillPaths, read_records, write_buckets
 from pipeline.transforms.progress import PassProgress, TimedDoFn
+from pipeline.transforms.tags import DUPS, LINES, SPLIT
 
-LINES = "lines"
 _KEY = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
@@ -100,11 +100,11 @@ class _CountLinesFn(TimedDoFn, beam.DoFn):
         number, grouped = element
         if self.progress is None:
             self.progress = PassProgress("count lines", plan.input_bytes, self.spill.progress)
-        removed = {d[1] for d in grouped["dups"]}
-        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped["split"][0][1])))
+        removed = {d[1] for d in grouped[DUPS]}
+        texts = (doc.text for ordinal, doc in enumerate(read_records(self.spill.docs(number), self.progress.within_split(grouped[SPLIT][0][1])))
                  if ordinal not in removed and not self.progress.add(docs=1))
         write_buckets(self.spill.keys(LINES, number), split_line_counts(texts, plan.buckets))
-        self.progress.add(nbytes=grouped["split"][0][1])
+        self.progress.add(nbytes=grouped[SPLIT][0][1])
         yield number
 
 

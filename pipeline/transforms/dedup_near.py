@@ -25,10 +25,10 @@ from pipeline.config import NearDedupConfig
 from pipeline.dedup.lsh import LshParams, bucket_pairs
 from pipeline.dedup.minhash import from_compact
 from pipeline.document import STAGE_DEDUP_NEAR
-from pipeline.transforms.progress import TimedDoFn
-from pipeline.transforms.fileio import open_raw
+from pipeline.fileio import open_raw
 from pipeline.spill import SpillPaths, read_records
 from pipeline.transforms.components import ConnectedComponents
+from pipeline.transforms.progress import TimedDoFn
 
 NEAR_DUPLICATE = "near_duplicate"
 SURVIVED = "dedup_near:survived"  # the tag of a notice to a survivor's split (not a decision to apply)

@@ -24,9 +24,8 @@ from apache_beam.pvalue import AsSingleton
 from mixers.plan import MixPlan, plan_mix
 from mixers.selection import Window, copy_count, empty_histogram, fill_window, find_window
 from mixers.table import format_table, mix_table
-from mixers.weights import SourceWeight, check_mix_statement
+from mixers.weights import MixStatement
 from pipeline.accounting import sum_pairs
-from pipeline.config import MixConfig, SourceConfig
 from pipeline.hashing import stable_hash
 from pipeline.spill import SpillPaths, read_records
 
@@ -67,15 +66,12 @@ class _DenseHistogramFn(beam.CombineFn):
         return hist
 
 
-def _plan_stage(histograms, sources: list[SourceWeight], mix: MixConfig) -> _StagePlan:
+def _plan_stage(histograms, statement: MixStatement) -> _StagePlan:
     hists = dict(histograms)
     plan = plan_mix(
-        sources,
+        statement,
         tokens={name: int(h[1].sum()) for name, h in hists.items()},
         documents={name: int(h[0].sum()) for name, h in hists.items()},
-        total_tokens=mix.total_tokens,
-        on_shortfall=mix.on_shortfall,
-        temperature=mix.temperature,
     )
     if plan.rescaled:
         LOG.warning("mix: mix.total_tokens %s cannot be met within max_repeats; rescaled to %s tokens "
@@ -117,19 +113,18 @@ def _table(sampled: dict, plan: _StagePlan) -> dict:
 
 
 class PlanMixFromHistograms(beam.PTransform):
-    """Sparse histograms per (source) in; the mix plan (one _StagePlan) out."""
+    """Sparse histograms per (source) in; the mix plan (one _StagePlan) out. The statement comes checked from
+    the config (pipeline.config.mix_statement)."""
 
-    def __init__(self, sources: list[SourceConfig], mix: MixConfig):
+    def __init__(self, statement: MixStatement):
         super().__init__()
-        self.sources = [SourceWeight(s.name, s.weight, s.max_repeats) for s in sources]
-        check_mix_statement(self.sources, mix.temperature)  # a mistake in the config fails before any work
-        self.mix = mix
+        self.statement = statement
 
     def expand(self, histograms):
         return (histograms
                 | "HistogramPerSource" >> beam.CombinePerKey(_DenseHistogramFn())
                 | "AllHistograms" >> beam.combiners.ToList()
-                | "PlanMix" >> beam.Map(_plan_stage, self.sources, self.mix))
+                | "PlanMix" >> beam.Map(_plan_stage, self.statement))
 
 
 class ChooseInWindows(beam.PTransform):

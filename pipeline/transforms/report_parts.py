@@ -1,7 +1,7 @@
-"""Beam side of report.html's samples and distributions (pipeline.report_parts): the passes' output tag,
-and the combine that merges the parts into one per key.
+"""Beam side of report.html's samples and distributions (pipeline.report_parts): the combine that merges
+the parts into one per key.
 
-Each pass yields (key, part) on REPORT once per bundle, its splits merged (pipeline.transforms.split_pass):
+Each pass yields (key, part) on its REPORT output (pipeline.transforms.tags) once per bundle, its splits merged (pipeline.transforms.split_pass):
 k sample excerpts per (source, stage, reason) and fixed-bin histograms, so what crosses the shuffle is
 bounded per bundle whatever its size, and the combiner's accumulator per key is bounded whatever the
 number of splits.
@@ -11,8 +11,6 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipeline.report_parts import copy_part, merge_parts
-
-REPORT = "report"
 
 
 class MergeParts(beam.CombineFn):

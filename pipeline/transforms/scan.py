@@ -14,17 +14,16 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.config import PipelineConfig
-from pipeline.dedup.urls import normalize_url
-from pipeline.dedup_keys import exact_key
+from pipeline.dedup.keys import exact_key
+from pipeline.dedup.urls import url_dedup_key
 from pipeline.document import STAGE_READ, ReadError, Rejection
+from pipeline.fileio import open_raw
 from pipeline.readers import RecordFields, read_split
+from pipeline.side_outputs import error_line
 from pipeline.spill import RecordWriter, SpillPaths, pickled_buckets, write_buckets
 from pipeline.transforms.dedup_docs import exact_entry, url_entry
-from pipeline.transforms.fileio import open_raw
-from pipeline.transforms.outputs import error_line
 from pipeline.transforms.split_pass import SplitPassFn, apply_split_pass
-
-DONE = "done"
+from pipeline.transforms.tags import DONE, SPLIT
 
 
 class _ScanSplitFn(SplitPassFn):
@@ -41,7 +40,7 @@ class _ScanSplitFn(SplitPassFn):
         self.without_url = Metrics.counter("dedup_url", "documents_without_url")
 
     def work(self, number, grouped, plan, tally, rejects, outputs):
-        split = grouped["split"][0][0]
+        split = grouped[SPLIT][0][0]
         dedup = self.cfg.dedup
         url_buckets = [[] for _ in range(plan.buckets)] if dedup.url else None
         exact_buckets = [[] for _ in range(plan.buckets)] if dedup.exact else None
@@ -66,7 +65,7 @@ class _ScanSplitFn(SplitPassFn):
                     bucket, entry = exact_entry(rec, ekey, ordinal, plan.buckets)
                     exact_buckets[bucket].append(entry)
                 if url_buckets is not None:
-                    ukey = normalize_url(rec.url)
+                    ukey = url_dedup_key(rec.url)
                     if ukey is None:
                         self.without_url.inc()
                     else:
@@ -94,5 +93,5 @@ class ScanSplits(beam.PTransform):
         self.cfg, self.spill, self.plan = cfg, spill, plan
 
     def expand(self, splits):
-        as_grouped = splits | "AsPassInput" >> beam.MapTuple(lambda number, split: (number, {"split": [split]}))
+        as_grouped = splits | "AsPassInput" >> beam.MapTuple(lambda number, split: (number, {SPLIT: [split]}))
         return apply_split_pass(as_grouped, "ReadAndSpill", _ScanSplitFn(self.cfg, self.spill), self.plan, DONE)

@@ -20,16 +20,15 @@ import pyarrow.parquet as pq
 
 from pipeline.accounting import rejection_kind
 from pipeline.config import TokenizerConfig
+from pipeline.fileio import read_bytes
 from pipeline.report_parts import ReportCollector, copy_part, merge_parts
+from pipeline.side_outputs import REJECTS_SCHEMA, reject_row
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.fileio import read_bytes
-from pipeline.transforms.outputs import REJECTS_SCHEMA, reject_row
 from pipeline.transforms.progress import PassProgress, TimedDoFn
-from pipeline.transforms.report_parts import REPORT
+from pipeline.transforms.tags import EVENTS, REPORT, SPLIT, WRITTEN
 
-# Tags of a pass's small outputs.
-EVENTS, WRITTEN, METER = "events", "written", "meter"
+_METER = "meter"  # ShuffleMeter's side output of (stage, bytes)
 # Input bytes of text a key bucket covers; the bucket count grows with the input so a reducer's memory
 # does not (see SplitPlan.buckets).
 BUCKET_INPUT_BYTES = 256 * 1024 * 1024
@@ -50,12 +49,13 @@ class SplitPlan:
 
 
 def load_tokenizer(cfg: TokenizerConfig) -> DocumentTokenizer:
-    return DocumentTokenizer(read_bytes(cfg.path).decode("utf-8"), cfg.eos, cfg.max_chunk_chars)
+    """The configured tokenizer, read through Beam's FileSystems (local, gs://, s3://)."""
+    return DocumentTokenizer.from_file(cfg.path, cfg.eos, cfg.max_chunk_chars, read_bytes)
 
 
 def with_decisions(label: str, splits, decisions: dict):
     """(split number, {"split": [...], kind: [decisions about that split's documents]})."""
-    return {"split": splits, **decisions} | label >> beam.CoGroupByKey()
+    return {SPLIT: splits, **decisions} | label >> beam.CoGroupByKey()
 
 
 def bucket_numbers(label: str, pipeline, plan, *wait_for):
@@ -124,7 +124,7 @@ class SplitPassFn(TimedDoFn, beam.DoFn):
         self.side_inputs = side_inputs  # any further side inputs apply_split_pass was given, in order
         if self.progress is None:
             self.progress = PassProgress(self.PASS, plan.input_bytes, self.spill.progress)
-        split_bytes = grouped["split"][0][1]
+        split_bytes = grouped[SPLIT][0][1]
         tally = Tally()
         self.report = ReportCollector.for_config(self.cfg)  # this split's samples and histograms
         rejects = RejectSink(self.spill, f"rejects/{self.REJECTS}-{number:05d}.parquet", self.tokenizer, tally,
@@ -287,7 +287,7 @@ class _MeterFn(beam.DoFn):
 
         if self.bytes:
             self.counter.inc(self.bytes)
-            yield beam.pvalue.TaggedOutput(METER, WindowedValue((self.stage, self.bytes), MIN_TIMESTAMP, [GlobalWindow()]))
+            yield beam.pvalue.TaggedOutput(_METER, WindowedValue((self.stage, self.bytes), MIN_TIMESTAMP, [GlobalWindow()]))
 
 
 class ShuffleMeter:
@@ -297,8 +297,8 @@ class ShuffleMeter:
         self.meters: list = []
 
     def __call__(self, stage: str, pcoll):
-        out = pcoll | f"Meter[{stage}]" >> beam.ParDo(_MeterFn(stage)).with_outputs(METER, main="out")
-        self.meters.append(out[METER])
+        out = pcoll | f"Meter[{stage}]" >> beam.ParDo(_MeterFn(stage)).with_outputs(_METER, main="out")
+        self.meters.append(out[_METER])
         return out["out"]
 
     def totals(self, pipeline):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.fileio import open_raw
 from pipeline.ids import glob_base, relative_path
 from pipeline.readers import plan_splits
-from pipeline.readers.jsonl import is_compressed
-from pipeline.transforms.fileio import open_raw
+from pipeline.readers.streams import is_compressed
 from pipeline.transforms.split_pass import COMPRESSED_RATIO, SplitPlan
+from pipeline.transforms.tags import NUMBERED, PLAN, SPLITS
 
 
 def match_files(pattern: str):
@@ -64,4 +65,4 @@ class PlanSplits(beam.PTransform):
                     | "NumberSplits" >> beam.Map(_number))
         splits = numbered | "EachSplit" >> beam.FlatMap(lambda n: n) | "SpreadSplits" >> beam.Reshuffle()
         plan = numbered | "SplitPlan" >> beam.Map(_plan)
-        return {"splits": splits, "plan": plan, "numbered": numbered}
+        return {SPLITS: splits, PLAN: plan, NUMBERED: numbered}

@@ -16,13 +16,12 @@ from apache_beam.metrics import Metrics
 from mixers.selection import bucket_of
 from pipeline.config import PipelineConfig
 from pipeline.document import STAGE_DEDUP_NEAR, Rejection
+from pipeline.side_outputs import CURATED_SCHEMA, curated_row
 from pipeline.spill import SpillPaths, read_records, write_records
 from pipeline.transforms.dedup_near import NEAR_DUPLICATE, survivor_notices
 from pipeline.transforms.mix import mix_hash
-from pipeline.transforms.outputs import CURATED_SCHEMA, curated_row
 from pipeline.transforms.split_pass import ParquetSink, SplitPassFn, apply_split_pass
-
-HISTOGRAMS = "histograms"
+from pipeline.transforms.tags import HISTOGRAMS, NEAR, SPLIT
 
 
 def sparse_histogram(hashes: list[int], sizes: list[int]):
@@ -78,12 +77,12 @@ class _TokenizeSplitFn(SplitPassFn):
         self.tokens = Metrics.counter("tokenize", "tokens")
 
     def work(self, number, grouped, plan, tally, rejects, outputs):
-        near = {row: survivor for stage, row, _, survivor in grouped["near"] if stage == STAGE_DEDUP_NEAR}
-        survived = survivor_notices(grouped["near"])  # row -> [(source, id)] of near duplicates it replaced
+        near = {row: survivor for stage, row, _, survivor in grouped[NEAR] if stage == STAGE_DEDUP_NEAR}
+        survived = survivor_notices(grouped[NEAR])  # row -> [(source, id)] of near duplicates it replaced
         curated = (ParquetSink(self.spill, f"curated/curated-{number:05d}.parquet", CURATED_SCHEMA)
                    if self.cfg.write_curated else None)
         tokens = _TokenFile(self.spill.tokens(number), self.tokenizer, self.cfg.seed, self.mixing)
-        docs = read_records(self.spill.curated(number), self.progress.within_split(grouped["split"][0][1]))
+        docs = read_records(self.spill.curated(number), self.progress.within_split(grouped[SPLIT][0][1]))
         for batch in _batches(self._survivors(docs, near, survived, rejects, self.report), self.cfg.tokenizer.batch_size):
             if curated is not None:
                 curated.write([curated_row(d) for d in batch])

@@ -17,15 +17,14 @@ from collections import OrderedDict
 import apache_beam as beam
 import numpy as np
 
+from pipeline.fileio import join, open_raw
 from pipeline.packing import RowPacker, separate_copies
 from pipeline.shard_layout import ShardLayout, shard_name
 from pipeline.shards import write_shard
 from pipeline.spill import SpillPaths, pickled_buckets, read_pickled_bucket, read_records, write_buckets
-from pipeline.transforms.fileio import join, open_raw
 from pipeline.transforms.mix import copies_of
 from pipeline.transforms.progress import PassProgress, TimedDoFn
-
-SAMPLED = "sampled"
+from pipeline.transforms.tags import ROUTED, SAMPLED
 
 
 class _RouteSplitFn(TimedDoFn, beam.DoFn):
@@ -66,8 +65,8 @@ class RouteCopies(beam.PTransform):
         if self.mix_plan is not None:
             side = {"mix_plan": beam.pvalue.AsSingleton(self.mix_plan), "chosen": beam.pvalue.AsDict(self.chosen)}
         out = numbers | "RouteCopies" >> beam.ParDo(_RouteSplitFn(self.layout, self.spill), **side).with_outputs(
-            SAMPLED, main="routed")
-        return {"routed": out["routed"], SAMPLED: out[SAMPLED]}
+            SAMPLED, main=ROUTED)
+        return {ROUTED: out[ROUTED], SAMPLED: out[SAMPLED]}
 
 
 class _TokenFiles:

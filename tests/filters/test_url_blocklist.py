@@ -1,7 +1,7 @@
 """URL blocklist: normalization, the user's domain lists, and datatrove's bundled lists."""
 import pytest
 
-from filters.url_blocklist import UrlBlocklist, normalize_domain, normalize_url
+from filters.url_blocklist import UrlBlocklist, normalize_domain, url_as_blocklist_entry
 from tests.filters.conftest import doc
 
 
@@ -13,8 +13,8 @@ from tests.filters.conftest import doc
     ("http://[2001:db8::1]:80/p", "[2001:db8::1]/p"),
     ("http://host:99999/x", "host/x"),
 ])
-def test_normalize_url(url, normalized):
-    assert normalize_url(url) == normalized
+def test_url_as_blocklist_entry(url, normalized):
+    assert url_as_blocklist_entry(url) == normalized
 
 
 @pytest.mark.parametrize("entry, domain", [

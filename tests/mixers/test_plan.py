@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from mixers.plan import MixShortfallError, apportion, plan_mix
-from mixers.weights import SourceWeight, target_fractions
+from mixers.weights import MixStatement, SourceWeight, target_fractions
 
 NAMES = ["web", "math", "code", "multi", "books"]
 
@@ -34,11 +34,11 @@ def cap(src, tokens):
 @given(mixes())
 def test_a_plan_meets_every_target_within_its_cap_or_names_exactly_the_short_sources(mix):
     sources, tokens, budget = mix
-    fractions = target_fractions(sources, tokens).fractions
+    fractions = target_fractions(MixStatement(sources), tokens).fractions
     budget_used = budget if budget is not None else sum(tokens.values())
     expected_short = {s.name for s in sources if fractions[s.name] * budget_used > cap(s, tokens[s.name])}
     try:
-        plan = plan_mix(sources, tokens, total_tokens=budget, on_shortfall="fail")
+        plan = plan_mix(MixStatement(sources, total_tokens=budget, on_shortfall="fail"), tokens)
     except MixShortfallError as e:
         assert set(e.shortfalls) == expected_short
         for name, short in e.shortfalls.items():
@@ -60,7 +60,7 @@ def test_a_plan_meets_every_target_within_its_cap_or_names_exactly_the_short_sou
 @given(mixes())
 def test_rescale_shrinks_the_budget_to_the_largest_one_that_meets_every_target(mix):
     sources, tokens, budget = mix
-    plan = plan_mix(sources, tokens, total_tokens=budget, on_shortfall="rescale")
+    plan = plan_mix(MixStatement(sources, total_tokens=budget, on_shortfall="rescale"), tokens)
     fractions = {n: p.target_fraction for n, p in plan.sources.items()}
     requested = budget if budget is not None else sum(tokens.values())
     assert plan.budget <= requested
@@ -77,7 +77,7 @@ def test_rescale_shrinks_the_budget_to_the_largest_one_that_meets_every_target(m
 @given(mixes(weights=False))
 def test_without_weights_or_budget_every_document_is_kept_exactly_once(mix):
     sources, tokens, _ = mix
-    plan = plan_mix(sources, tokens)
+    plan = plan_mix(MixStatement(sources), tokens)
     assert plan.method == "natural"
     for name, p in plan.sources.items():
         assert p.target_tokens == tokens[name]
@@ -87,7 +87,7 @@ def test_without_weights_or_budget_every_document_is_kept_exactly_once(mix):
 @given(mixes(weights=False), st.floats(0.2, 5))
 def test_temperature_plans_respect_budget_and_caps(mix, temperature):
     sources, tokens, budget = mix
-    plan = plan_mix(sources, tokens, total_tokens=budget, on_shortfall="rescale", temperature=temperature)
+    plan = plan_mix(MixStatement(sources, total_tokens=budget, on_shortfall="rescale", temperature=temperature), tokens)
     assert plan.method == "temperature"
     assert sum(p.target_fraction for p in plan.sources.values()) == 1
     assert plan.budget - len(sources) <= plan.total_tokens <= plan.budget
@@ -97,7 +97,7 @@ def test_temperature_plans_respect_budget_and_caps(mix, temperature):
 
 def test_natural_mix_scaled_to_a_budget():
     srcs = [SourceWeight("a"), SourceWeight("b")]
-    plan = plan_mix(srcs, {"a": 300, "b": 100}, total_tokens=200)
+    plan = plan_mix(MixStatement(srcs, total_tokens=200), {"a": 300, "b": 100})
     assert {n: p.target_tokens for n, p in plan.sources.items()} == {"a": 150, "b": 50}
     assert plan.sources["a"].rate == 0.5
 
@@ -105,7 +105,7 @@ def test_natural_mix_scaled_to_a_budget():
 def test_shortfall_message_names_source_tokens_and_points():
     srcs = [SourceWeight("web", 0.75), SourceWeight("math", 0.25, max_repeats=2)]
     with pytest.raises(MixShortfallError) as e:
-        plan_mix(srcs, {"web": 10**6, "math": 80_000}, total_tokens=1_000_000)
+        plan_mix(MixStatement(srcs, total_tokens=1_000_000), {"web": 10**6, "math": 80_000})
     msg = str(e.value)
     assert e.value.shortfalls == {"math": 90_000}
     assert "source 'math' is short by 90,000 tokens (9.00 percentage points)" in msg
@@ -115,7 +115,7 @@ def test_shortfall_message_names_source_tokens_and_points():
 
 def test_rescale_keeps_the_mix_and_shrinks_the_total():
     srcs = [SourceWeight("web", 0.75), SourceWeight("math", 0.25, max_repeats=2)]
-    plan = plan_mix(srcs, {"web": 10**6, "math": 80_000}, total_tokens=1_000_000, on_shortfall="rescale")
+    plan = plan_mix(MixStatement(srcs, total_tokens=1_000_000, on_shortfall="rescale"), {"web": 10**6, "math": 80_000})
     assert plan.rescaled and plan.budget == 640_000
     assert {n: p.target_tokens for n, p in plan.sources.items()} == {"web": 480_000, "math": 160_000}
     assert plan.sources["math"].whole_repeats == 2 and plan.sources["math"].extra_tokens == 0
@@ -123,7 +123,7 @@ def test_rescale_keeps_the_mix_and_shrinks_the_total():
 
 def test_weighted_mix_without_budget_keeps_the_corpus_size_and_repeats_small_sources():
     srcs = [SourceWeight("web", 0.5), SourceWeight("math", 0.5), SourceWeight("spam", 0.0)]
-    plan = plan_mix(srcs, {"web": 900, "math": 100, "spam": 5000})
+    plan = plan_mix(MixStatement(srcs), {"web": 900, "math": 100, "spam": 5000})
     assert plan.budget == 1000  # the weight-0 source takes no part
     assert {n: p.target_tokens for n, p in plan.sources.items()} == {"web": 500, "math": 500, "spam": 0}
     assert plan.sources["math"].whole_repeats == 5 and plan.sources["web"].rate == pytest.approx(500 / 900)
@@ -132,20 +132,20 @@ def test_weighted_mix_without_budget_keeps_the_corpus_size_and_repeats_small_sou
 def test_a_weighted_source_with_no_tokens_is_an_error_even_when_rescaling():
     srcs = [SourceWeight("web", 0.5), SourceWeight("math", 0.5)]
     with pytest.raises(ValueError, match="source 'math'"):
-        plan_mix(srcs, {"web": 100}, on_shortfall="rescale")
+        plan_mix(MixStatement(srcs, on_shortfall="rescale"), {"web": 100})
 
 
 def test_unknown_sources_and_bad_settings_are_refused():
     with pytest.raises(ValueError, match="not configured: rogue"):
-        plan_mix([SourceWeight("a")], {"a": 1, "rogue": 2})
+        plan_mix(MixStatement([SourceWeight("a")]), {"a": 1, "rogue": 2})
     with pytest.raises(ValueError, match="mix.on_shortfall"):
-        plan_mix([SourceWeight("a")], {"a": 1}, on_shortfall="ignore")
+        MixStatement([SourceWeight("a")], on_shortfall="ignore")
     with pytest.raises(ValueError, match="mix.total_tokens"):
-        plan_mix([SourceWeight("a")], {"a": 1}, total_tokens=0)
+        MixStatement([SourceWeight("a")], total_tokens=0)
 
 
 def test_empty_corpus_without_budget_is_an_empty_plan():
-    plan = plan_mix([SourceWeight("a"), SourceWeight("b")], {})
+    plan = plan_mix(MixStatement([SourceWeight("a"), SourceWeight("b")]), {})
     assert plan.total_tokens == 0
 
 

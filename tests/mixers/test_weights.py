@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from mixers.weights import (
-    SourceWeight, check_mix_statement, natural_fractions, target_fractions, temperature_fractions,
+    MixStatement, SourceWeight, natural_fractions, target_fractions, temperature_fractions,
 )
 
 sizes = st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 10**12), min_size=1)
@@ -45,13 +45,13 @@ def test_temperature_two_is_square_root_sampling():
 
 def test_weights_are_relative_and_exact():
     srcs = [SourceWeight("a", 50), SourceWeight("b", 25), SourceWeight("c", 25)]
-    t = target_fractions(srcs, {"a": 1, "b": 1, "c": 1})
+    t = target_fractions(MixStatement(srcs), {"a": 1, "b": 1, "c": 1})
     assert t.method == "weights" and t.weights_sum == 100
     assert t.fractions == {"a": Fraction(1, 2), "b": Fraction(1, 4), "c": Fraction(1, 4)}
 
 
 def test_no_weight_and_no_temperature_is_the_natural_mix():
-    t = target_fractions([SourceWeight("a"), SourceWeight("b")], {"a": 300, "b": 100})
+    t = target_fractions(MixStatement([SourceWeight("a"), SourceWeight("b")]), {"a": 300, "b": 100})
     assert t.method == "natural"
     assert t.fractions == {"a": Fraction(3, 4), "b": Fraction(1, 4)}
 
@@ -59,7 +59,7 @@ def test_no_weight_and_no_temperature_is_the_natural_mix():
 def test_sources_without_a_weight_next_to_weighted_ones_are_named():
     srcs = [SourceWeight("web", 0.5), SourceWeight("books"), SourceWeight("math", 0.5), SourceWeight("code")]
     with pytest.raises(ValueError) as e:
-        target_fractions(srcs, {s.name: 10 for s in srcs})
+        MixStatement(srcs)
     msg = str(e.value)
     assert "sources.1.weight (books)" in msg and "sources.3.weight (code)" in msg
     assert "web" not in msg and "math" not in msg
@@ -67,12 +67,12 @@ def test_sources_without_a_weight_next_to_weighted_ones_are_named():
 
 def test_weights_and_temperature_together_are_refused():
     with pytest.raises(ValueError, match="temperature"):
-        target_fractions([SourceWeight("a", 1.0)], {"a": 10}, temperature=2.0)
+        MixStatement([SourceWeight("a", 1.0)], temperature=2.0)
 
 
 def test_all_zero_weights_are_refused():
     with pytest.raises(ValueError, match="every source weight is 0"):
-        target_fractions([SourceWeight("a", 0.0), SourceWeight("b", 0.0)], {"a": 1, "b": 1})
+        MixStatement([SourceWeight("a", 0.0), SourceWeight("b", 0.0)])
 
 
 @pytest.mark.parametrize("kwargs", [{"weight": -1.0}, {"weight": float("nan")}, {"max_repeats": 0.5}])
@@ -84,11 +84,12 @@ def test_bad_source_weight_values_are_refused(kwargs):
 @pytest.mark.parametrize("temperature", [0.0, -1.0, float("inf")])
 def test_bad_temperatures_are_refused(temperature):
     with pytest.raises(ValueError, match="mix.temperature"):
-        temperature_fractions({"a": 1}, temperature)
+        MixStatement([SourceWeight("a")], temperature=temperature)
 
 
 def test_mix_statement_is_checked_without_data():
-    check_mix_statement([SourceWeight("a"), SourceWeight("b")])
-    check_mix_statement([SourceWeight("a", 0.0), SourceWeight("b", 2.0)])
+    assert MixStatement([SourceWeight("a"), SourceWeight("b")]).method == "natural"
+    assert MixStatement([SourceWeight("a", 0.0), SourceWeight("b", 2.0)]).method == "weights"
+    assert MixStatement([SourceWeight("a"), SourceWeight("b")], temperature=2.0).method == "temperature"
     with pytest.raises(ValueError, match=r"sources\.0\.weight \(a\)"):
-        check_mix_statement([SourceWeight("a"), SourceWeight("b", 1.0)])
+        MixStatement([SourceWeight("a"), SourceWeight("b", 1.0)])

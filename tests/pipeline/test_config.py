@@ -1,7 +1,8 @@
 import pytest
 import yaml
 
-from pipeline.config import ConfigError, build_config, load_config
+from pipeline.config import build_config, load_config
+from pipeline.config_base import ConfigError
 
 BASE = {
     "output": "out/x",
@@ -53,7 +54,7 @@ def test_bad_values_name_the_key(override, key):
 
 
 def test_the_largest_seq_len_and_yaml_1_2_floats_are_accepted():
-    from pipeline.config import MAX_SEQ_LEN
+    from pipeline.config_base import MAX_SEQ_LEN
 
     cfg = build(BASE, f"seq_len={MAX_SEQ_LEN}", "sources.0.weight=1e-1")
     assert cfg.seq_len == 1_048_576 and cfg.sources[0].weight == 0.1

@@ -16,12 +16,13 @@ import pytest
 
 from mixers.plan import plan_mix
 from mixers.selection import bucket_of, select_copies
-from mixers.weights import SourceWeight
-from pipeline.config import ConfigError, MixConfig, SourceConfig
+from mixers.weights import MixStatement, SourceWeight
+from pipeline.config import MixConfig, SourceConfig, mix_statement
+from pipeline.config_base import ConfigError
 from pipeline.document import Document
 from pipeline.run import RunFailed
 from pipeline.tokenize import DocumentTokenizer
-from pipeline.transforms.mix import PlanMixFromHistograms, mix_hash
+from pipeline.transforms.mix import mix_hash
 from pipeline.transforms.tokenize_pass import sparse_histogram
 from tests.conftest import SAMPLE_DATA, TOKENIZER_JSON
 from tests.pipeline.shard_segments import eos_segments
@@ -70,8 +71,8 @@ def reference_copies(docs, tokens, weights, seed, **mix) -> dict[str, int]:
     by_source = collections.defaultdict(list)
     for d in docs:
         by_source[d.source].append((mix_hash(seed, d.id), d.id, len(tokens[d.id])))
-    plan = plan_mix([SourceWeight(n, weights.get(n)) for n in SAMPLE],
-                    {s: sum(n for *_, n in v) for s, v in by_source.items()}, **mix)
+    plan = plan_mix(MixStatement([SourceWeight(n, weights.get(n)) for n in SAMPLE], **mix),
+                    {s: sum(n for *_, n in v) for s, v in by_source.items()})
     out = {}
     for source, entries in by_source.items():
         p = plan.sources[source]
@@ -184,7 +185,7 @@ def test_a_shortfall_fails_the_run_naming_the_source(corpus, tmp_path):
 def test_a_mix_statement_mistake_is_refused_before_any_work(corpus, tmp_path):
     sources = [SourceConfig(name=name, paths=["unused"], weight={"web": 0.5}.get(name)) for name in SAMPLE]
     with pytest.raises(ValueError, match=r"sources\.1\.weight \(math\)"):
-        PlanMixFromHistograms(sources, MixConfig())
+        mix_statement(sources, MixConfig())
     with pytest.raises(ConfigError, match=r"mix: .*sources\.1\.weight \(math\)"):
         mix_run(corpus[:50], tmp_path, "mistake", 1, {"web": 0.5})
     assert not (tmp_path / "mistake-out").exists()

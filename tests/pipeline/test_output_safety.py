@@ -9,7 +9,7 @@ import os
 import pytest
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from pipeline.output_safety import (FILE_LIST, check_output, collisions, inputs_inside_output, owned_files,
                                     present_run_files)
 from pipeline.transforms.commit import CommitRefused, commit_run

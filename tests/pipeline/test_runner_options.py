@@ -40,7 +40,7 @@ def test_errors_meant_for_the_user_are_unwrapped_however_the_runner_returns_them
 def test_a_bad_runner_name_is_a_config_error():
     import pytest
 
-    from pipeline.config import ConfigError
+    from pipeline.config_base import ConfigError
     from pipeline.run import _new_pipeline
 
     with pytest.raises(ConfigError, match="Beam options"):

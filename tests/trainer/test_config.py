@@ -3,7 +3,7 @@ before any work starts; --set overrides by dotted path."""
 import pytest
 import yaml
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from trainer.config import build_train_config, load_train_config
 
 

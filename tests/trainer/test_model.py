@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from trainer.model import GPT, GPTConfig, apply_rope, padded_vocab, rope_tables
+from trainer.model import GPT, GPTConfig, apply_rope, rope_tables
+from trainer.sizing import padded_vocab
 
 
 def _model(**kw):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from pipeline.config import ConfigError
+from pipeline.config_base import ConfigError
 from trainer.checkpoint import list_checkpoints
 from trainer.config import build_train_config
 from trainer.metrics import read_metrics

@@ -1,4 +1,4 @@
-from pipeline.dedup.keys import doc_join_key, node_key
+from pipeline.dedup.keys import exact_key, exact_survivor_rank, node_key, url_survivor_rank
 from pipeline.document import Document
 
 
@@ -10,8 +10,14 @@ def test_node_keys_order_by_id_and_separate_documents_sharing_an_id():
     assert node_key(a) == node_key(Document("a", "web", "text one", url="https://x"))
 
 
-def test_document_join_key_is_stable_and_depends_on_source_id_and_text():
-    doc = Document("a", "web", "text")
-    assert doc_join_key(doc) == doc_join_key(Document("a", "web", "text"))
-    assert len({doc_join_key(d) for d in (doc, Document("a", "books", "text"), Document("b", "web", "text"),
-                                          Document("a", "web", "text!"))}) == 4
+def test_url_survivor_is_longest_then_smallest_id():
+    docs = [Document("b", "s", "long text"), Document("a", "s", "short"), Document("c", "s", "long text")]
+    assert min(docs, key=url_survivor_rank).id == "b"
+    assert min(docs[::-1], key=url_survivor_rank).id == "b"
+
+
+def test_exact_duplicates_share_a_key_and_the_smallest_id_survives():
+    docs = [Document("b", "s", "Same  Text"), Document("a", "t", "same text"), Document("c", "s", "same text ")]
+    assert len({exact_key(d.text) for d in docs}) == 1
+    assert min(docs, key=exact_survivor_rank).id == "a"
+    assert min(docs[::-1], key=exact_survivor_rank).id == "a"

@@ -2,8 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup.urls import is_tracking_param, normalize_url, url_survivor_rank
-from pipeline.document import Document
+from pipeline.dedup.urls import is_tracking_param, url_dedup_key
 
 
 @pytest.mark.parametrize("a, b", [
@@ -21,7 +20,7 @@ from pipeline.document import Document
     ("https://example.com./a", "https://example.com/a"),
 ])
 def test_equivalent_urls_share_a_key(a, b):
-    assert normalize_url(a) == normalize_url(b)
+    assert url_dedup_key(a) == url_dedup_key(b)
 
 
 @pytest.mark.parametrize("a, b", [
@@ -33,31 +32,25 @@ def test_equivalent_urls_share_a_key(a, b):
     ("https://example.com/a", "https://example.org/a"),
 ])
 def test_different_pages_keep_different_keys(a, b):
-    assert normalize_url(a) != normalize_url(b)
+    assert url_dedup_key(a) != url_dedup_key(b)
 
 
 def test_normalized_form():
     url = "HTTPS://Docs.Python.org:443/3/library/?utm_campaign=x&b=2&a=1#top"
-    assert normalize_url(url) == "https://docs.python.org/3/library?a=1&b=2"
-    assert normalize_url(normalize_url(url)) == normalize_url(url)
+    assert url_dedup_key(url) == "https://docs.python.org/3/library?a=1&b=2"
+    assert url_dedup_key(url_dedup_key(url)) == url_dedup_key(url)
 
 
 def test_missing_and_unparseable_urls():
-    assert normalize_url(None) is None
-    assert normalize_url("   ") is None
-    assert normalize_url("not a url") == "not a url"
-    assert normalize_url("http://example.com:notaport/x") == "http://example.com:notaport/x"
+    assert url_dedup_key(None) is None
+    assert url_dedup_key("   ") is None
+    assert url_dedup_key("not a url") == "not a url"
+    assert url_dedup_key("http://example.com:notaport/x") == "http://example.com:notaport/x"
 
 
 def test_tracking_params():
     assert is_tracking_param("utm_term") and is_tracking_param("FBCLID") and is_tracking_param("msclkid")
     assert not is_tracking_param("id") and not is_tracking_param("page")
-
-
-def test_survivor_is_longest_then_smallest_id():
-    docs = [Document("b", "s", "long text"), Document("a", "s", "short"), Document("c", "s", "long text")]
-    assert min(docs, key=url_survivor_rank).id == "b"
-    assert min(docs[::-1], key=url_survivor_rank).id == "b"
 
 
 _word = st.text("abcXYZ019-._~%", min_size=1, max_size=6)
@@ -71,8 +64,8 @@ _word = st.text("abcXYZ019-._~%", min_size=1, max_size=6)
 def test_normalization_is_idempotent_and_ignores_order_and_tracking(host, path, params, tracking, data):
     base = f"https://{host}.org/" + "/".join(path)
     query = [f"{k}={v}" for k, v in params]
-    key = normalize_url(base + ("?" + "&".join(query) if query else ""))
-    assert normalize_url(key) == key
+    key = url_dedup_key(base + ("?" + "&".join(query) if query else ""))
+    assert url_dedup_key(key) == key
     shuffled = data.draw(st.permutations(query + [f"{t}=x" for t in tracking]))
     variant = f"HTTPS://{host.upper()}.ORG:443/" + "/".join(path) + ("?" + "&".join(shuffled) if shuffled else "")
-    assert normalize_url(variant + "#frag") == key
+    assert url_dedup_key(variant + "#frag") == key
