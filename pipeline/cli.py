@@ -98,7 +98,7 @@ def _list_names(folder: str) -> list[str]:
 
 
 def cmd_verify(args) -> int:
-    from pipeline.verify import verify_dataset
+    from pipeline.dataset.verify import verify_dataset
 
     read_bytes, join, exists = _fs()
     try:
@@ -114,7 +114,7 @@ def cmd_verify(args) -> int:
 
 def cmd_inspect(args) -> int:
     from pipeline.inspect_dataset import describe
-    from pipeline.verify import load_manifest
+    from pipeline.dataset.verify import load_manifest
 
     read_bytes, join, exists = _fs()
     try:

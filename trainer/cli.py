@@ -10,7 +10,7 @@ import traceback
 from pipeline.config import ConfigError
 from trainer.config import load_train_config
 from trainer.errors import TrainingError
-from trainer.manifest import DatasetError
+from pipeline.dataset.manifest import DatasetError
 
 
 def parser() -> argparse.ArgumentParser:

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def read_manifest_json(root: str) -> dict:
-    from trainer.manifest import is_remote, join
+    from pipeline.dataset.paths import is_remote, join
 
     path = join(root, "manifest.json")
     if is_remote(path):
@@ -119,7 +119,7 @@ def plan_train(args) -> tuple[dict, str]:
     from pipeline.plan.train_plan import DEFAULT_MFU, DatasetFacts, Hardware, plan_training
     from trainer.config import load_train_config
     from trainer.hardware import accelerator
-    from trainer.manifest import DatasetError, read_manifest
+    from pipeline.dataset.manifest import DatasetError, read_manifest
 
     cfg = load_train_config(args.config, args.overrides)
     try:

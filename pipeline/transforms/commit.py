@@ -23,7 +23,8 @@ from pipeline.accounting import build_source_report, error_fraction_problems, to
 from pipeline.capacity import manifest_capacity
 from pipeline.config import PipelineConfig
 from pipeline.decontam.report import decontamination_report
-from pipeline.manifest import build_manifest, empty_train_problem
+from pipeline.dataset.build_manifest import build_manifest, empty_train_problem
+from pipeline.dataset.shard_stats import ShardStats
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
 from pipeline.report_data import report_sections, shard_summary
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
@@ -84,7 +85,7 @@ def shuffle_report(shuffle: list, input_bytes: int) -> dict:
             "per_input_byte": round(total / input_bytes, 6) if input_bytes else 0.0}
 
 
-def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
+def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[ShardStats], mix_table: dict | None,
                started: float, written: list[str] = (), shuffle: dict | None = None, report_parts: list = (),
                decontamination: tuple[dict, dict] | None = None) -> dict:
     """Report, shards and side outputs (`written`: their names under OUT/.tmp/), tokenizer copy, file list,
@@ -104,16 +105,16 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
 
     tokenizer_json = read_bytes(cfg.tokenizer.path)
     tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
-    shard_stats = sorted(shard_stats, key=lambda s: s["path"])
-    staged = sorted({n for n in map(staged_name, written) if n} | {s["path"] for s in shard_stats})
+    shard_stats = sorted(shard_stats, key=lambda s: s.path)
+    staged = sorted({n for n in map(staged_name, written) if n} | {s.path for s in shard_stats})
     run_files = set(staged) | set(FIXED_FILES)
     retire_previous_run(cfg.output, run_files)
     _move_staged(paths, staged)
     write_bytes(paths.final("tokenizer.json"), tokenizer_json)
     manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, mix_table)
     report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
-        name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
-        "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
+        name: split.totals() for name, split in manifest.splits.items()},
+        "mix": {name: row.to_json() for name, row in manifest.sources.items()}, "wall_seconds": round(time.time() - started, 2),
         **({"shuffle": shuffle} if shuffle is not None else {}),
         **({"decontamination": decontamination_report(counts, *decontamination)} if decontamination else {}),
         "chinchilla": manifest_capacity(manifest),  # what this dataset can train (pipeline.capacity)
@@ -124,7 +125,7 @@ def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_t
     write_json(paths.final("report.json"), report)
     write_html_report(paths, report)
     write_file_list(cfg.output, run_files)
-    write_json(paths.final("manifest.json"), manifest)  # last: the commit point
+    write_json(paths.final("manifest.json"), manifest.to_json())  # last: the commit point
     if FileSystems.exists(paths.tmp):
         FileSystems.delete([paths.tmp])
     return report
@@ -135,13 +136,14 @@ def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, report_pa
     # `written`: the side outputs' names under OUT/.tmp/, moved into place before the manifest.
     shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
     decontamination = (decontam_sets, dict(decontam_found or [])) if decontam_sets is not None else None
-    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled, report_parts or [], decontamination)
+    commit_run(cfg, counts, [ShardStats.from_json(s) for s in shard_stats], mix_table, started, written or [], shuffled,
+               report_parts or [], decontamination)
     return cfg.output
 
 
 class CommitRun(beam.PTransform):
-    """Takes counts ((kind, source, stage, reason), (documents, size)), shard_stats (one dict per
-    shard), mix_table (one dict, or absent), `written` (the side outputs' file names, or absent), and with
+    """Takes counts ((kind, source, stage, reason), (documents, size)), shard_stats (one ShardStats.to_json()
+    per shard), mix_table (one dict, or absent), `written` (the side outputs' file names, or absent), and with
     decontamination decontam_sets (one dict of per-set index figures) and decontam_found ((set, distinct
     examples found) pairs): all must be complete before the manifest appears. Side inputs make the step
     wait for all of them."""

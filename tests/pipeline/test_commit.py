@@ -6,6 +6,7 @@ import apache_beam as beam
 import pytest
 
 from pipeline.config import build_config
+from pipeline.dataset.shard_stats import ShardStats, SourceShare
 from pipeline.transforms.commit import CommitRefused, CommitRun, commit_run
 from tests.conftest import TOKENIZER_JSON
 
@@ -20,9 +21,9 @@ def config(tmp_path, **extra):
 
 
 def shard_stat(path, docs):
-    return {"split": path.split("/")[0], "index": 0, "path": path, "rows": docs, "tokens": 5 * docs,
-            "dropped_tail_tokens": 1, "dropped_tail_documents": 0, "xxh64": "0" * 16, "documents": docs,
-            "sources": {"web": {"documents": docs, "tokens": 5 * docs}}}
+    return ShardStats(split=path.split("/")[0], index=0, path=path, rows=docs, tokens=5 * docs,
+                      dropped_tail_tokens=1, dropped_tail_documents=0, xxh64="0" * 16, documents=docs,
+                      sources={"web": SourceShare(documents=docs, tokens=5 * docs)})
 
 
 COUNTS = [[["read", "web", "", ""], [7, 0]], [["kept", "web", "", ""], [6, 36]],
@@ -75,7 +76,7 @@ def test_commit_run_waits_for_every_input_and_runs_once(tmp_path, beam_pipeline)
     stage_shards(out)
     with beam_pipeline() as p:
         counts = p | "Counts" >> beam.Create([(tuple(k), tuple(v)) for k, v in COUNTS])
-        stats = p | "Stats" >> beam.Create([shard_stat(path, 2) for path in SHARDS])
+        stats = p | "Stats" >> beam.Create([shard_stat(path, 2).to_json() for path in SHARDS])
         mix = p | "Mix" >> beam.Create([{"web": {"target_fraction": 1.0}}])
         written = p | "Written" >> beam.Create(["rejects-00000-of-00001.parquet"])
         _ = {"counts": counts, "shard_stats": stats, "mix_table": mix, "written": written} | CommitRun(cfg, 0.0)

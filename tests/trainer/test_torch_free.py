@@ -1,9 +1,10 @@
-"""The pure parts of the trainer (config, manifest, order, shards, cache, schedule, metrics) import
-neither torch nor Beam, so the CLI validates a config and tools read datasets without them."""
+"""The pure parts of the trainer (config, order, split, cache, schedule, metrics) and the dataset module
+it reads with (manifest, shards) import neither torch nor Beam, so the CLI validates a config and tools
+read datasets without them."""
 import subprocess
 import sys
 
-PURE = ["trainer.config", "trainer.manifest", "trainer.order", "trainer.shards", "trainer.split", "trainer.cache",
+PURE = ["trainer.config", "pipeline.dataset.manifest", "trainer.order", "pipeline.dataset.shard_reader", "trainer.split", "trainer.cache",
         "trainer.schedule", "trainer.metrics", "trainer.cli"]
 
 
