@@ -53,7 +53,9 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
     _setup_logging(args.verbose)
+    from pipeline.dataset.manifest import Manifest
     from pipeline.run import RunFailed, run
+    from pipeline.run_report import RunReport
     from pipeline.summary import run_summary
     from pipeline.transforms.fileio import join, read_json
 
@@ -73,10 +75,11 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"Job handed to {report['runner']} as a template: it commits {cfg.output} when it ends "
               f"(done when {join(cfg.output, 'manifest.json')} exists; then: tokenmill verify {cfg.output}).")
         return 0
-    manifest = read_json(join(cfg.output, "manifest.json"))
-    print(run_summary(report, manifest))
-    print(f"\nDone in {report['wall_seconds']:.1f}s. Shards in {cfg.output} "
-          f"({manifest['splits']['train']['tokens']:,} train tokens); check them with: tokenmill verify {cfg.output}")
+    manifest = Manifest.from_json(read_json(join(cfg.output, "manifest.json")))
+    committed = RunReport.from_json(report)
+    print(run_summary(committed, manifest))
+    print(f"\nDone in {committed.wall_seconds:.1f}s. Shards in {cfg.output} "
+          f"({manifest.splits['train'].tokens:,} train tokens); check them with: tokenmill verify {cfg.output}")
     return 0
 
 

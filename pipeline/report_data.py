@@ -119,7 +119,7 @@ def shard_summary(shard_stats: list[ShardStats]) -> dict[str, dict]:
     return out
 
 
-def report_sections(cfg, report_parts: list, shard_stats: list[ShardStats], config: dict) -> dict:
+def report_sections(cfg, report_parts: list, config: dict) -> dict:
     """The keys this module adds to report.json (see the module docstring)."""
     parts = sorted(((tuple(k), v) for k, v in report_parts), key=lambda kv: kv[0])
     return {

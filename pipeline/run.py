@@ -36,6 +36,7 @@ from pipeline.config import ConfigError, PipelineConfig
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
+from pipeline.run_report import RunReport
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.tokenize import DocumentTokenizer
@@ -46,7 +47,7 @@ from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import LINES, CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
 from pipeline.transforms.fileio import read_bytes, read_json, write_json
-from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
+from pipeline.transforms.mix import ChooseInWindows, CountSampledMix, PlanMixFromHistograms
 from pipeline.transforms.report_parts import REPORT, MergeParts
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
@@ -129,14 +130,14 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     reports.append(tokenized[REPORT])
     token_files = split_numbers("TokenFiles", p, planned["numbered"], tokenized["events"]) | "SplitNumbers" >> beam.Keys()
 
-    mix_plan = chosen = mix_table = None
+    mix_plan = chosen = sampled_mix = None
     if mixing:
         mix_plan = meter("mix_histograms", tokenized["histograms"]) | "MixPlan" >> PlanMixFromHistograms(cfg.sources, cfg.mix)
         chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
     layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
     routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
     if mixing:
-        mix_table = meter("mix_sampled", routed["sampled"]) | "Mix" >> MixTable(mix_plan)
+        sampled_mix = meter("mix_sampled", routed["sampled"]) | "Mix" >> CountSampledMix(mix_plan)
     shard_stats = meter("shard_stats", routed["routed"] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, paths.tmp, spill, plan))
 
     counts = meter("counts", events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
@@ -144,8 +145,8 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     report_parts = meter("report_parts", reports | "AllReportParts" >> beam.Flatten()) | "MergeReportParts" >> beam.CombinePerKey(MergeParts())
     commit_inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
                      "shuffle": meter.totals(p), "plan": plan, "report_parts": report_parts}
-    if mix_table is not None:
-        commit_inputs["mix_table"] = mix_table
+    if sampled_mix is not None:
+        commit_inputs["sampled_mix"] = sampled_mix
     if eval_index is not None:
         commit_inputs["decontam_sets"] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
         commit_inputs["decontam_found"] = (meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
@@ -216,13 +217,13 @@ def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
                 "wall_seconds": round(time.time() - started, 2)}
     if not FileSystems.exists(paths.final("manifest.json")):  # e.g. a runner that returned before the end
         raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
-    report = read_json(paths.final("report.json"))
+    report = RunReport.from_json(read_json(paths.final("report.json")))
     cpu = _cpu_seconds(result)
     if cpu:  # known once the job is done: added by the driver to the committed report (and its page)
-        report["cpu_seconds"] = cpu
-        write_json(paths.final("report.json"), report)
-        write_html_report(paths, report)
-    return report
+        report.cpu_seconds = cpu
+        write_json(paths.final("report.json"), report.to_json())
+        write_html_report(paths, report.to_json())
+    return report.to_json()
 
 
 def _cpu_seconds(result) -> dict:

@@ -6,7 +6,7 @@ import pytest
 
 PURE = ["pipeline.config", "pipeline.document", "pipeline.hashing", "pipeline.ids", "pipeline.readers",
         "pipeline.tokenize", "pipeline.packing", "pipeline.dataset.shard_writer", "pipeline.dataset.shard_reader",
-        "pipeline.dataset.manifest", "pipeline.dataset.build_manifest", "pipeline.accounting",
+        "pipeline.dataset.manifest", "pipeline.run_manifest", "pipeline.accounting",
         "pipeline.summary", "pipeline.dataset.verify", "pipeline.shard_layout", "pipeline.dedup_keys",
         "pipeline.distributions", "pipeline.report_parts", "pipeline.report_data", "pipeline.report_html",
         "pipeline.decontam.ngrams", "pipeline.decontam.index", "pipeline.decontam.decide", "pipeline.decontam.report",

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Optional
 
+from mixers.table import SampledMix
 from pipeline.dataset.format import TRAIN, VALIDATION
 from pipeline.dataset.manifest import Manifest, MixRow, SplitEntry, TokenizerEntry
 from pipeline.dataset.shard_stats import ShardStats
-
-SAMPLED_FIELDS = ("documents_sampled", "tokens_sampled", "target_tokens")
-
-
-def _natural_targets(source_report: dict) -> dict[str, float]:
-    total = sum(s["kept_tokens"] for s in source_report.values()) or 1
-    return {name: s["kept_tokens"] / total for name, s in source_report.items()}
+from pipeline.run_report import SourceReport
 
 
-def mix_rows(source_names: list[str], shard_stats: list[ShardStats], source_report: dict,
-             mix_table: Optional[dict]) -> dict[str, MixRow]:
+def _natural_targets(source_report: dict[str, SourceReport]) -> dict[str, float]:
+    total = sum(s.kept_tokens for s in source_report.values()) or 1
+    return {name: s.kept_tokens / total for name, s in source_report.items()}
+
+
+def mix_rows(source_names: list[str], shard_stats: list[ShardStats], source_report: dict[str, SourceReport],
+             sampled_mix: Optional[dict[str, SampledMix]]) -> dict[str, MixRow]:
     """One row per source (in config order): documents and tokens in the output (copies counted), target
     and realized fraction of output tokens (document tokens, EOS included, before tails are dropped),
     repeats = output tokens per kept token. Targets are the mix's, else each source's share of the kept
-    tokens."""
+    tokens; with a mix, the row also has what the mix sampled."""
     out_docs: dict[str, int] = {}
     out_tokens: dict[str, int] = {}
     for s in shard_stats:
@@ -30,26 +30,29 @@ def mix_rows(source_names: list[str], shard_stats: list[ShardStats], source_repo
             out_tokens[name] = out_tokens.get(name, 0) + share.tokens
     total = sum(out_tokens.values()) or 1
     targets = _natural_targets(source_report)
-    if mix_table:
-        targets = {name: row.get("target_fraction", targets.get(name, 0.0)) for name, row in mix_table.items()}
+    if sampled_mix:
+        targets = {name: row.target_fraction for name, row in sampled_mix.items()}
     rows = {}
     for name in source_names:
-        kept = source_report.get(name, {}).get("kept_tokens", 0)
-        sampled = (mix_table or {}).get(name, {})
+        source = source_report.get(name, SourceReport())
+        sampled = (sampled_mix or {}).get(name)
         rows[name] = MixRow(
             documents=out_docs.get(name, 0),
             tokens=out_tokens.get(name, 0),
-            available_documents=source_report.get(name, {}).get("kept", 0),
-            available_tokens=kept,
+            available_documents=source.kept,
+            available_tokens=source.kept_tokens,
             target_fraction=round(targets.get(name, 0.0), 6),
             realized_fraction=round(out_tokens.get(name, 0) / total, 6),
-            repeats=round(out_tokens.get(name, 0) / kept, 6) if kept else 0.0,
-            **{k: sampled[k] for k in SAMPLED_FIELDS if k in sampled})
+            repeats=round(out_tokens.get(name, 0) / source.kept_tokens, 6) if source.kept_tokens else 0.0,
+            documents_sampled=sampled.documents_sampled if sampled else None,
+            tokens_sampled=sampled.tokens_sampled if sampled else None,
+            target_tokens=sampled.target_tokens if sampled else None)
     return rows
 
 
-def build_manifest(cfg, tokenizer, tokenizer_sha256: str, shard_stats: list[ShardStats], source_report: dict,
-                   mix_table: Optional[dict] = None) -> Manifest:
+def build_manifest(cfg, tokenizer, tokenizer_sha256: str, shard_stats: list[ShardStats],
+                   source_report: dict[str, SourceReport],
+                   sampled_mix: Optional[dict[str, SampledMix]] = None) -> Manifest:
     """`cfg`: the run's PipelineConfig; `tokenizer`: its DocumentTokenizer (vocabulary, EOS id, dtype)."""
     by_split = {TRAIN: [], VALIDATION: []}
     for s in shard_stats:
@@ -62,7 +65,7 @@ def build_manifest(cfg, tokenizer, tokenizer_sha256: str, shard_stats: list[Shar
         seed=cfg.seed,
         validation_fraction=cfg.validation_fraction,
         splits={name: SplitEntry.of_shards(tuple(entries)) for name, entries in by_split.items()},
-        sources=mix_rows([s.name for s in cfg.sources], shard_stats, source_report, mix_table),
+        sources=mix_rows([s.name for s in cfg.sources], shard_stats, source_report, sampled_mix),
     )
 
 
