@@ -32,7 +32,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from trainer.data import TrainBatches, train_loader  # noqa: E402
-from trainer.manifest import read_manifest  # noqa: E402
+from pipeline.dataset.manifest import read_manifest  # noqa: E402
 from trainer.order import Partition, SampleStream  # noqa: E402
 from trainer.split import SplitReader  # noqa: E402
 

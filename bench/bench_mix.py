@@ -17,7 +17,7 @@ import json
 import os
 import time
 
-from mixers.table import format_markdown
+from mixers.table import SampledMix, sampled_mix_markdown
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Llama 3's stated mix (general knowledge, maths and reasoning, code, multilingual) mapped onto the
@@ -61,9 +61,9 @@ def run_config(data_dir: str, tokenizer_path: str, output: str, seed: int, mix: 
             "sources": sources, "mix": mix or {}}
 
 
-def mix_table_of(report: dict, weighted: bool, temperature: float | None) -> dict:
-    """report.json's "mix" rows as mixers.table.mix_table rows (in WEIGHTS order): documents and tokens are
-    those available, *_sampled those written. The report rounds fractions to 6 decimals; here they are
+def sampled_mix_of(report: dict, weighted: bool, temperature: float | None) -> dict[str, SampledMix]:
+    """report.json's "mix" rows as mixers.table.SampledMix rows (in WEIGHTS order): what each source had
+    available and what was written (*_sampled). The report rounds fractions to 6 decimals; here they are
     recomputed exactly (targets by mixers.weights from the available tokens, as the plan does)."""
     from mixers.weights import MixStatement, SourceWeight, target_fractions
 
@@ -71,11 +71,12 @@ def mix_table_of(report: dict, weighted: bool, temperature: float | None) -> dic
     statement = MixStatement(tuple(SourceWeight(n, w if weighted else None) for n, w in WEIGHTS.items()), temperature)
     targets = target_fractions(statement, {n: row["available_tokens"] for n, row in rows.items()}).fractions
     total = sum(row["tokens_sampled"] for row in rows.values())
-    return {name: {"documents": row["available_documents"], "tokens": row["available_tokens"],
-                   "documents_sampled": row["documents_sampled"], "tokens_sampled": row["tokens_sampled"],
-                   "repeats": row["tokens_sampled"] / row["available_tokens"] if row["available_tokens"] else 0.0,
-                   "target_fraction": float(targets[name]), "target_tokens": row["target_tokens"],
-                   "realized_fraction": row["tokens_sampled"] / total if total else 0.0}
+    return {name: SampledMix(
+                available_documents=row["available_documents"], available_tokens=row["available_tokens"],
+                documents_sampled=row["documents_sampled"], tokens_sampled=row["tokens_sampled"],
+                repeats=row["tokens_sampled"] / row["available_tokens"] if row["available_tokens"] else 0.0,
+                target_fraction=float(targets[name]), target_tokens=row["target_tokens"],
+                realized_fraction=row["tokens_sampled"] / total if total else 0.0)
             for name, row in rows.items()}
 
 
@@ -99,7 +100,7 @@ def run_scenarios(data_dir: str, tokenizer_path: str, seed: int) -> tuple[dict, 
     tables, seconds = {}, []
     for k, (title, mix, caps) in enumerate(SCENARIOS):
         report, secs = timed_run(run_config(data_dir, tokenizer_path, os.path.join(tmp, str(k)), seed, mix, caps))
-        tables[title] = mix_table_of(report, caps is not None, mix.get("temperature"))
+        tables[title] = sampled_mix_of(report, caps is not None, mix.get("temperature"))
         seconds.append(secs)
     os.rmdir(tmp)
     return tables, seconds
@@ -113,7 +114,7 @@ def coin_flip_table(docs, table: dict, seed: int) -> dict:
     tokens = {name: 0 for name in table}
     for d in docs:
         row = table[d.source]
-        rate = row["target_tokens"] / row["tokens"] if row["tokens"] else 0.0
+        rate = row.target_tokens / row.available_tokens if row.available_tokens else 0.0
         whole = int(rate)
         k = whole + (unit_interval(seed, "mix-coin", d.id) < rate - whole)
         tokens[d.source] += k * len(d.tokens)
@@ -147,12 +148,12 @@ def main(argv=None) -> None:
           f"(ratio {mean_s / plain_s:.2f}x; mixed runs write more or fewer tokens than the plain one).\n")
     for title, mix, _ in SCENARIOS:
         table = tables[title]
-        worst = max(abs(r["realized_fraction"] - r["target_fraction"]) * 100 for r in table.values())
+        worst = max(abs(r.realized_fraction - r.target_fraction) * 100 for r in table.values())
         coin = [coin_flip_table(docs, table, seed) for seed in range(COIN_SEEDS)]
-        worst_coin = sorted(max(abs(c[n] - r["target_fraction"]) * 100 for n, r in table.items()) for c in coin)
-        budget = sum(r["target_tokens"] for r in table.values())
+        worst_coin = sorted(max(abs(c[n] - r.target_fraction) * 100 for n, r in table.items()) for c in coin)
+        budget = sum(r.target_tokens for r in table.values())
         asked = f" (mix.total_tokens asked {mix['total_tokens']:,})" if "total_tokens" in mix else ""
-        print(f"### {title}\n\nOutput target {budget:,} tokens{asked}.\n\n{format_markdown(table)}\n\n"
+        print(f"### {title}\n\nOutput target {budget:,} tokens{asked}.\n\n{sampled_mix_markdown(table)}\n\n"
               f"Largest gap: {worst:.4f} percentage points with token-exact selection. Peer, a per-document "
               f"coin flip at the same rates, over seeds 0-{COIN_SEEDS - 1}: median {worst_coin[COIN_SEEDS // 2]:.3f}, "
               f"min {worst_coin[0]:.3f}, max {worst_coin[-1]:.3f} points.\n")

@@ -23,7 +23,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.trainer.dataset_fixture import build_dataset  # noqa: E402
-from trainer.manifest import read_manifest  # noqa: E402
+from pipeline.dataset.manifest import read_manifest  # noqa: E402
 from trainer.metrics import cpu_peak_flops  # noqa: E402
 from trainer.model import GPT, GPTConfig  # noqa: E402
 from trainer.sizing import padded_vocab  # noqa: E402

@@ -8,6 +8,11 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.dataset.manifest import Manifest
+
 TOKENS_PER_PARAMETER = 20
 USEFUL_REPEATS = 4  # epochs that still count almost as fresh data
 
@@ -28,9 +33,9 @@ def dataset_capacity(train_tokens: int, tokens_per_source: dict[str, int]) -> di
     }
 
 
-def manifest_capacity(manifest: dict) -> dict:
-    return dataset_capacity(manifest["splits"]["train"]["tokens"],
-                            {name: s.get("tokens", 0) for name, s in manifest.get("sources", {}).items()})
+def manifest_capacity(manifest: Manifest) -> dict:
+    return dataset_capacity(manifest.splits["train"].tokens,
+                            {name: row.tokens or 0 for name, row in manifest.sources.items()})
 
 
 def capacity_text(capacity: dict) -> str:

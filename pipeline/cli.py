@@ -34,8 +34,10 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"tokenmill: config error: {e}", file=sys.stderr)
         return USAGE_ERROR
     setup_logging(args.verbose)
+    from pipeline.dataset.manifest import Manifest
     from pipeline.fileio import join, read_json
     from pipeline.run import RunFailed, run
+    from pipeline.run_report import RunReport
     from pipeline.summary import run_summary
 
     try:
@@ -54,10 +56,11 @@ def cmd_run(args, beam_args: list[str]) -> int:
         print(f"Job handed to {report['runner']} as a template: it commits {cfg.output} when it ends "
               f"(done when {join(cfg.output, 'manifest.json')} exists; then: tokenmill verify {cfg.output}).")
         return 0
-    manifest = read_json(join(cfg.output, "manifest.json"))
-    print(run_summary(report, manifest))
-    print(f"\nDone in {report['wall_seconds']:.1f}s. Shards in {cfg.output} "
-          f"({manifest['splits']['train']['tokens']:,} train tokens); check them with: tokenmill verify {cfg.output}")
+    manifest = Manifest.from_json(read_json(join(cfg.output, "manifest.json")))
+    committed = RunReport.from_json(report)
+    print(run_summary(committed, manifest))
+    print(f"\nDone in {committed.wall_seconds:.1f}s. Shards in {cfg.output} "
+          f"({manifest.splits['train'].tokens:,} train tokens); check them with: tokenmill verify {cfg.output}")
     return 0
 
 
@@ -79,7 +82,7 @@ def _list_names(folder: str) -> list[str]:
 
 
 def cmd_verify(args) -> int:
-    from pipeline.verify import verify_dataset
+    from pipeline.dataset.verify import verify_dataset
 
     read_bytes, join, exists = _fs()
     try:
@@ -95,7 +98,7 @@ def cmd_verify(args) -> int:
 
 def cmd_inspect(args) -> int:
     from pipeline.inspect_dataset import describe
-    from pipeline.verify import load_manifest
+    from pipeline.dataset.verify import load_manifest
 
     read_bytes, join, exists = _fs()
     try:

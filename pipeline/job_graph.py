@@ -30,7 +30,7 @@ from pipeline.transforms.decontam import BuildEvalIndex, index_stats
 from pipeline.transforms.dedup_docs import DecideDuplicates
 from pipeline.transforms.dedup_lines import CountLines, DecideFrequentLines
 from pipeline.transforms.dedup_near import DecideNear
-from pipeline.transforms.mix import ChooseInWindows, MixTable, PlanMixFromHistograms
+from pipeline.transforms.mix import ChooseInWindows, CountSampledMix, PlanMixFromHistograms
 from pipeline.transforms.report_parts import MergeParts
 from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
@@ -62,8 +62,8 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     curated_splits = split_numbers("Curated", p, job.planned[NUMBERED], curated[EVENTS])
     tokenized = job.run_pass(with_decisions("WithNear", job.splits, {NEAR: near, CURATED: curated_splits})
                              | "Tokenize" >> TokenizeSplits(cfg, job.spill, job.plan, mixing))
-    shard_stats, mix_table = job.mix_and_shard(tokenized, mixing, dtype)
-    commit_inputs = job.commit_inputs(shard_stats, mix_table)
+    shard_stats, sampled_mix = job.mix_and_shard(tokenized, mixing, dtype)
+    commit_inputs = job.commit_inputs(shard_stats, sampled_mix)
     if eval_index is not None:
         commit_inputs["decontam_sets"] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
         commit_inputs["decontam_found"] = (job.meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
@@ -113,22 +113,22 @@ class JobGraph:
                                             self.cfg.report.samples > 0))
 
     def mix_and_shard(self, tokenized, mixing: bool, dtype: str):
-        """(shard stats, mix table or None): the mix plan when weights ask for one, each document's
+        """(shard stats, sampled mix or None): the mix plan when weights ask for one, each document's
         copies routed to their shards, and the shards written from the token files by reference."""
         cfg, spill = self.cfg, self.spill
         token_files = split_numbers("TokenFiles", self.p, self.planned[NUMBERED], tokenized[EVENTS]) | "SplitNumbers" >> beam.Keys()
-        mix_plan = chosen = mix_table = None
+        mix_plan = chosen = sampled_mix = None
         if mixing:
             mix_plan = self.meter("mix_histograms", tokenized[HISTOGRAMS]) | "MixPlan" >> PlanMixFromHistograms(mix_statement(cfg.sources, cfg.mix))
             chosen = token_files | "MixWindows" >> ChooseInWindows(spill, mix_plan)
         layout = ShardLayout(cfg.seed, cfg.validation_fraction, cfg.shards.train, cfg.shards.validation)
         routed = token_files | "Route" >> RouteCopies(layout, spill, mix_plan, chosen)
         if mixing:
-            mix_table = self.meter("mix_sampled", routed[SAMPLED]) | "Mix" >> MixTable(mix_plan)
+            sampled_mix = self.meter("mix_sampled", routed[SAMPLED]) | "Mix" >> CountSampledMix(mix_plan)
         shards = routed[ROUTED] | "Shard" >> WriteShards(layout, cfg.seq_len, dtype, spill.tmp, spill, self.plan)
-        return self.meter("shard_stats", shards), mix_table
+        return self.meter("shard_stats", shards), sampled_mix
 
-    def commit_inputs(self, shard_stats, mix_table) -> dict:
+    def commit_inputs(self, shard_stats, sampled_mix) -> dict:
         """What the commit step receives: every pass's counts, file names and report parts, merged."""
         counts = self.meter("counts", self._events | "AllEvents" >> beam.Flatten()) | "Account" >> beam.CombinePerKey(sum_pairs)
         written = self.meter("output_files", self._written | "AllOutputFiles" >> beam.Flatten())
@@ -136,6 +136,6 @@ class JobGraph:
                         | "MergeReportParts" >> beam.CombinePerKey(MergeParts()))
         inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
                   "shuffle": self.meter.totals(self.p), "plan": self.plan, "report_parts": report_parts}
-        if mix_table is not None:
-            inputs["mix_table"] = mix_table
+        if sampled_mix is not None:
+            inputs["sampled_mix"] = sampled_mix
         return inputs

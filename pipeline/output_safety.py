@@ -29,7 +29,7 @@ import os
 import re
 from typing import Iterable, Optional
 
-from pipeline.dataset_paths import is_remote, relative_path_problem, shard_name_parts
+from pipeline.dataset.paths import is_remote, relative_path_problem, shard_name_parts
 
 FILE_LIST = ".tokenmill-files.json"
 FILE_LIST_FORMAT = "tokenmill.files/1"
@@ -72,7 +72,7 @@ def _listed(file_list: object) -> Optional[set[str]]:
 def _from_manifest(manifest: object, present: Iterable[str]) -> set[str]:
     """What a dataset committed before file lists existed holds of ours (an empty set for anything
     that is not a tokenmill manifest)."""
-    from pipeline.manifest import FORMAT
+    from pipeline.dataset.format import FORMAT
 
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         return set()

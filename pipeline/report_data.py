@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 
+from pipeline.dataset.shard_stats import ShardStats
 from pipeline.distributions import MEASURES, measure_for
 from pipeline.document import STAGE_DEDUP_EXACT, STAGE_DEDUP_LINES, STAGE_DEDUP_NEAR, STAGE_DEDUP_URL, STAGE_READ, filter_stage
 from pipeline.report_parts import HIST, LANG, SAMPLE, SURVIVOR
@@ -108,17 +109,17 @@ def distributions_section(parts: list, thresholds: dict) -> dict:
     return {"measures": measures, "sources": sources, "languages": languages, "thresholds": thresholds}
 
 
-def shard_summary(shard_stats: list[dict]) -> dict[str, dict]:
+def shard_summary(shard_stats: list[ShardStats]) -> dict[str, dict]:
     """Per split: the number of shards and the smallest, median and largest shard in tokens."""
     out = {}
-    for split in sorted({s["split"] for s in shard_stats}):
-        tokens = sorted(s["tokens"] for s in shard_stats if s["split"] == split)
+    for split in sorted({s.split for s in shard_stats}):
+        tokens = sorted(s.tokens for s in shard_stats if s.split == split)
         out[split] = {"num_shards": len(tokens),
                       "shard_tokens": {"min": tokens[0], "median": tokens[len(tokens) // 2], "max": tokens[-1]}}
     return out
 
 
-def report_sections(cfg, report_parts: list, shard_stats: list[dict], config: dict) -> dict:
+def report_sections(cfg, report_parts: list, config: dict) -> dict:
     """The keys this module adds to report.json (see the module docstring)."""
     parts = sorted(((tuple(k), v) for k, v in report_parts), key=lambda kv: kv[0])
     return {

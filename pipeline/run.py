@@ -26,6 +26,7 @@ from pipeline.job_graph import build_pipeline
 from pipeline.output_safety import check_output, clear_staging
 from pipeline.preflight import check_beam_options
 from pipeline.progress_report import ProgressReport
+from pipeline.run_report import RunReport
 from pipeline.spill import SpillPaths
 from pipeline.transforms.commit import RunPaths, write_html_report
 from pipeline.transforms.split_pass import load_tokenizer
@@ -118,13 +119,13 @@ def run(cfg: PipelineConfig, beam_args: list[str], workers: int = 1) -> dict:
                 "wall_seconds": round(time.time() - started, 2)}
     if not FileSystems.exists(paths.final("manifest.json")):  # e.g. a runner that returned before the end
         raise RunFailed(f"the job ended without committing {cfg.output} (no manifest.json); see the runner's logs")
-    report = read_json(paths.final("report.json"))
+    report = RunReport.from_json(read_json(paths.final("report.json")))
     cpu = _cpu_seconds(result)
     if cpu:  # known once the job is done: added by the driver to the committed report (and its page)
-        report["cpu_seconds"] = cpu
-        write_json(paths.final("report.json"), report)
-        write_html_report(paths, report)
-    return report
+        report.cpu_seconds = cpu
+        write_json(paths.final("report.json"), report.to_json())
+        write_html_report(paths, report.to_json())
+    return report.to_json()
 
 
 def _cpu_seconds(result) -> dict:

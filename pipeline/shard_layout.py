@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.dataset.format import TRAIN, VALIDATION
 from pipeline.hashing import is_validation, order_key, shard_index
-
-TRAIN, VALIDATION = "train", "validation"
 
 
 @dataclass(frozen=True)

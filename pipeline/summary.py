@@ -1,6 +1,9 @@
 """The readable summary printed at the end of a run (and by `tokenmill inspect`)."""
 from __future__ import annotations
 
+from pipeline.dataset.manifest import Manifest, MixRow, SplitEntry
+from pipeline.run_report import RunReport, SourceReport
+
 
 def _table(headers: list[str], rows: list[list]) -> str:
     cells = [headers] + [[f"{c:,}" if isinstance(c, int) else (f"{c:.4f}" if isinstance(c, float) else str(c)) for c in r]
@@ -10,43 +13,41 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return "\n".join([fmt(cells[0]), fmt(["-" * w for w in widths])] + [fmt(r) for r in cells[1:]])
 
 
-def accounting_table(sources: dict) -> str:
-    rows = [[name, s["read"], s["kept"], s["rejected"], s["duplicates"], s["unreadable"], s.get("kept_tokens", 0),
-             "ok" if s["identity_holds"] else "BROKEN"] for name, s in sorted(sources.items())]
+def accounting_table(sources: dict[str, SourceReport]) -> str:
+    rows = [[name, s.read, s.kept, s.rejected, s.duplicates, s.unreadable, s.kept_tokens,
+             "ok" if s.identity_holds else "BROKEN"] for name, s in sorted(sources.items())]
     return _table(["source", "read", "kept", "rejected", "duplicates", "unreadable", "kept tokens", "identity"], rows)
 
 
-def reasons_table(sources: dict) -> str:
+def reasons_table(sources: dict[str, SourceReport]) -> str:
     """Per source, what each stage or filter removed, by reason: documents and the tokens they had."""
     rows = []
     for name, s in sorted(sources.items()):
-        tokens = s.get("removed_tokens_by_reason", {})
-        stage_tokens = s.get("rejected_tokens_by_stage", {})
-        removed = [(stage, reason, n, stage_tokens.get(stage, {}).get(reason, 0))
-                   for stage, reasons in s.get("rejected_by_stage", {}).items() for reason, n in reasons.items()]
-        for label, n in s.get("duplicates_by_reason", {}).items():
+        removed = [(stage, reason, n, s.rejected_tokens_by_stage.get(stage, {}).get(reason, 0))
+                   for stage, reasons in s.rejected_by_stage.items() for reason, n in reasons.items()]
+        for label, n in s.duplicates_by_reason.items():
             stage, _, reason = label.partition(":")
-            removed.append((stage, reason, n, tokens.get(label, 0)))
+            removed.append((stage, reason, n, s.removed_tokens_by_reason.get(label, 0)))
         rows += [[name, *r] for r in sorted(removed, key=lambda r: (-r[2], r[0], r[1]))]
     return _table(["source", "stage", "reason", "documents", "tokens"], rows) if rows else "(nothing removed)"
 
 
-def lines_table(sources: dict) -> str | None:
+def lines_table(sources: dict[str, SourceReport]) -> str | None:
     """Repeated-line removal per source, or None when it did not run."""
-    rows = [[name, s["lines_removed"], s.get("line_chars_removed", 0)]
-            for name, s in sorted(sources.items()) if "lines_removed" in s]
+    rows = [[name, s.lines_removed, s.line_chars_removed or 0]
+            for name, s in sorted(sources.items()) if s.lines_removed is not None]
     return _table(["source", "lines removed", "characters removed"], rows) if rows else None
 
 
-def mix_table(mix: dict) -> str:
-    rows = [[name, m["documents"], m["tokens"], m["target_fraction"], m["realized_fraction"], m["repeats"]]
+def format_mix_table(mix: dict[str, MixRow]) -> str:
+    rows = [[name, m.documents, m.tokens, m.target_fraction, m.realized_fraction, m.repeats]
             for name, m in sorted(mix.items())]
     return _table(["source", "documents", "tokens", "target", "realized", "repeats"], rows)
 
 
-def splits_table(splits: dict) -> str:
-    rows = [[name, len(s["shards"]) if "shards" in s else s.get("num_shards", 0), s["rows"], s["tokens"],
-             s.get("documents", 0), s.get("dropped_tail_tokens", 0)] for name, s in splits.items()]
+def splits_table(splits: dict[str, SplitEntry]) -> str:
+    rows = [[name, len(s.shards), s.rows, s.tokens, s.documents or 0, s.dropped_tail_tokens or 0]
+            for name, s in splits.items()]
     return _table(["split", "shards", "rows", "tokens", "documents", "dropped tail"], rows)
 
 
@@ -70,24 +71,24 @@ def cpu_total(cpu_seconds: dict) -> float:
     return sum(float(v) for k, v in cpu_seconds.items() if "." not in k)
 
 
-def run_summary(report: dict, manifest: dict) -> str:
+def run_summary(report: RunReport, manifest: Manifest) -> str:
     parts = [
-        "Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report["sources"]),
-        "Removed, by reason:\n" + reasons_table(report["sources"]),
+        "Accounting (read = kept + rejected + duplicates + unreadable):\n" + accounting_table(report.sources),
+        "Removed, by reason:\n" + reasons_table(report.sources),
     ]
-    lines = lines_table(report["sources"])
+    lines = lines_table(report.sources)
     if lines:
         parts.append("Repeated lines cut from documents:\n" + lines)
-    if report.get("decontamination"):
+    if report.decontamination:
         parts.append("Decontamination (evaluation examples found in the training data; which ones, and where: "
-                     "decontamination/*.parquet):\n" + decontamination_table(report["decontamination"]))
-    parts += ["Splits:\n" + splits_table(manifest["splits"]),
-              "Mix (fractions of output tokens):\n" + mix_table(manifest["sources"])]
-    if report.get("cpu_seconds"):
-        cpu = report["cpu_seconds"]
+                     "decontamination/*.parquet):\n" + decontamination_table(report.decontamination))
+    parts += ["Splits:\n" + splits_table(manifest.splits),
+              "Mix (fractions of output tokens):\n" + format_mix_table(manifest.sources)]
+    if report.cpu_seconds:
+        cpu = report.cpu_seconds
         total = cpu_total(cpu)
         parts.append("CPU seconds by pass:\n" + _table(["pass", "CPU s"], [[k, f"{v:,.1f}"] for k, v in cpu.items()]
                                                        + [["total", f"{total:,.1f}"]]))
-    if "shuffle" in report:
-        parts.append("Shuffled between workers (keys, decisions and counts only):\n" + shuffle_table(report["shuffle"]))
+    if report.shuffle is not None:
+        parts.append("Shuffled between workers (keys, decisions and counts only):\n" + shuffle_table(report.shuffle))
     return "\n\n".join(parts)

@@ -15,8 +15,8 @@ import uuid
 
 import xxhash
 
-from pipeline.dataset_paths import XXH64_HEX, UnsafePath, check_local_inside
-from trainer.manifest import DatasetError, ShardInfo
+from pipeline.dataset.manifest import DatasetError, ShardEntry
+from pipeline.dataset.paths import XXH64_HEX, UnsafePath, check_local_inside
 
 
 class ShardCache:
@@ -26,7 +26,7 @@ class ShardCache:
         self.max_bytes = max_bytes
         os.makedirs(cache_dir, exist_ok=True)
 
-    def _path(self, info: ShardInfo) -> str:
+    def _path(self, info: ShardEntry) -> str:
         if not isinstance(info.xxh64, str) or not XXH64_HEX.match(info.xxh64):
             raise DatasetError(f"shard {info.path}: xxh64 {info.xxh64!r} is not 16 hex digits; not a cache file name")
         try:
@@ -34,7 +34,7 @@ class ShardCache:
         except UnsafePath as e:
             raise DatasetError(f"shard {info.path}: {e}") from None
 
-    def fetch(self, url: str, info: ShardInfo) -> str:
+    def fetch(self, url: str, info: ShardEntry) -> str:
         """A local path holding the shard at `url`, downloading it when it is not cached."""
         path = self._path(info)
         if os.path.exists(path):

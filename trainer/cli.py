@@ -11,7 +11,7 @@ from pipeline.cli_common import FAILED, USAGE_ERROR
 from pipeline.config_base import ConfigError
 from trainer.config import load_train_config
 from trainer.errors import TrainingError
-from trainer.manifest import DatasetError
+from pipeline.dataset.manifest import DatasetError
 
 
 def parser() -> argparse.ArgumentParser:

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
+from pipeline.dataset.manifest import Manifest
 from trainer.cache import ShardCache
-from trainer.manifest import Manifest
 from trainer.order import EpochOrder, Partition, SampleStream, eval_positions, worker_micro_batches
 from trainer.split import SplitReader
 

@@ -10,9 +10,10 @@ from collections import OrderedDict
 
 import numpy as np
 
+from pipeline.dataset.manifest import DatasetError, Manifest
+from pipeline.dataset.paths import is_remote
+from pipeline.dataset.shard_reader import ShardReader, open_shard, verify_shard
 from trainer.cache import ShardCache
-from trainer.manifest import DatasetError, Manifest, is_remote
-from trainer.shards import ShardReader, verify_shard
 
 
 class SplitReader:
@@ -46,7 +47,7 @@ class SplitReader:
             return self._open[index]
         if len(self._open) >= self.max_open:
             self._open.popitem(last=False)[1].close()
-        reader = ShardReader(self.local_path(index), self.shards[index], self.manifest)
+        reader = open_shard(self.local_path(index), self.shards[index], self.manifest)
         self._open[index] = reader
         return reader
 

@@ -17,12 +17,14 @@ import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from pipeline.config_base import ConfigError
+from pipeline.dataset.files import file_sha256
+from pipeline.dataset.manifest import DatasetError, Manifest, check_compatible, read_manifest
+from pipeline.dataset.paths import is_remote
 from trainer import checkpoint as ckpt
 from trainer.cache import ShardCache, default_cache_dir
 from trainer.config import TrainConfig
 from trainer.data import TrainBatches, eval_batches, train_loader, verify_dataset
 from trainer.distributed import DistInfo, all_reduce_max, all_reduce_sum, barrier, gather_objects, init_distributed, shutdown
-from trainer.manifest import DatasetError, Manifest, check_compatible, file_sha256, is_remote, read_manifest
 from trainer.metrics import MetricsLog, ProgressLog, cpu_peak_flops, gpu_peak_flops, plot_losses
 from trainer.model import GPT, GPTConfig
 from trainer.order import Partition, data_state

@@ -11,8 +11,8 @@ SHARD_FOLDERS = ("train", "validation")
 
 def _split_tokens(run: SampleRun) -> tuple[int, int]:
     """(train, validation) tokens before tails are dropped."""
-    splits = run.manifest["splits"]
-    return tuple(splits[k]["tokens"] + splits[k].get("dropped_tail_tokens", 0) for k in SHARD_FOLDERS)
+    splits = run.manifest.splits
+    return tuple(splits[k].tokens + (splits[k].dropped_tail_tokens or 0) for k in SHARD_FOLDERS)
 
 
 def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers: int, mixing: bool) -> dict:
@@ -44,22 +44,22 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
     wall_fixed = min(full.wall_s, cpu_fixed * full.wall_s / full.cpu_s) if full.cpu_s else 0.0
     wall_rate = (full.wall_s - wall_fixed) / x_full if x_full else 0.0
     wall_1 = wall_fixed + wall_rate * x_target
-    half_cpu, full_cpu = half.report.get("cpu_seconds", {}), full.report.get("cpu_seconds", {})
+    half_cpu, full_cpu = half.report.cpu_seconds or {}, full.report.cpu_seconds or {}
     pass_cpu = {p: linear(half_cpu.get(p, 0.0), c, x_half, x_full, x_target)[0] for p, c in full_cpu.items()}
     shards = cfg.shards.train + cfg.shards.validation
     wall = wall_on_workers(wall_fixed, wall_rate * x_target, pass_cpu, workers, total, shards)
-    shuffle = linear(half.report.get("shuffle", {}).get("total", 0), full.report.get("shuffle", {}).get("total", 0),
-                     x_half, x_full, x_target)[0]
+    shuffled = lambda r: (r.report.shuffle or {}).get("total", 0)
+    shuffle = linear(shuffled(half), shuffled(full), x_half, x_full, x_target)[0]
     peak_local = linear(half.peak_rss, full.peak_rss, x_half, x_full, x_target)[0]
 
     shard_bytes = sum(full.output_bytes.get(k, 0) for k in SHARD_FOLDERS)
-    bytes_per_token = shard_bytes / (sum(full.manifest["splits"][k]["tokens"] for k in SHARD_FOLDERS) or 1)
+    bytes_per_token = shard_bytes / (sum(full.manifest.splits[k].tokens for k in SHARD_FOLDERS) or 1)
     by_folder = {k: int(v * x_target / x_full) for k, v in full.output_bytes.items()
                  if k not in SHARD_FOLDERS and k not in FIXED_OUTPUTS}
     by_folder.update({k: v for k, v in full.output_bytes.items() if k in FIXED_OUTPUTS})
     by_folder["train"] = int(train_tokens * bytes_per_token)
     by_folder["validation"] = int((output_tokens - train_tokens) * bytes_per_token)
-    token_bytes = 2 if full.manifest.get("dtype") == "uint16" else 4
+    token_bytes = 2 if full.manifest.dtype == "uint16" else 4
     warnings = [w for w in [mix_warning] if w]
     recommended = recommended_train_shards(by_folder["train"], workers)
     if recommended != cfg.shards.train:
@@ -96,7 +96,7 @@ def plan_build(cfg, half: SampleRun, full: SampleRun, total: FullInput, workers:
         "sample": {r.label: {"input_bytes": int(r.stored_bytes and sum(r.stored_bytes.values())),
                              "text_bytes": int(r.text), "wall_s": round(r.wall_s, 2), "cpu_s": round(r.cpu_s, 2),
                              "peak_rss_bytes": r.peak_rss, "output_tokens": sum(_split_tokens(r)),
-                             "cpu_seconds": r.report.get("cpu_seconds", {}),
-                             "shuffle_bytes": r.report.get("shuffle", {}).get("total", 0)} for r in (half, full)},
+                             "cpu_seconds": r.report.cpu_seconds or {},
+                             "shuffle_bytes": shuffled(r)} for r in (half, full)},
         "warnings": warnings,
     }

@@ -79,19 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def read_manifest_json(root: str) -> dict:
-    from trainer.manifest import is_remote, join
-
-    path = join(root, "manifest.json")
-    if is_remote(path):
-        import fsspec
-
-        with fsspec.open(path, "rb") as f:
-            return json.load(f)
-    with open(path.removeprefix("file://"), "rb") as f:
-        return json.load(f)
-
-
 def metrics_calibration(path: str) -> tuple[float, float | None]:
     """(median mfu, median peak FLOP/s it was measured against, if logged) of a run's metrics.jsonl."""
     from pipeline.config_base import ConfigError
@@ -115,21 +102,20 @@ def host_memory_bytes() -> int:
 
 def plan_train(args) -> tuple[dict, str]:
     from pipeline.config_base import ConfigError
+    from pipeline.dataset.manifest import DatasetError, read_manifest
     from pipeline.plan.render import render_train
     from pipeline.plan.train_plan import DEFAULT_MFU, DatasetFacts, Hardware, plan_training
     from trainer.config import load_train_config
     from trainer.hardware import accelerator
-    from trainer.manifest import DatasetError, read_manifest
 
     cfg = load_train_config(args.config, args.overrides)
     try:
         manifest = read_manifest(cfg.data)
     except DatasetError as e:
         raise ConfigError(f"data: {e}") from None
-    sources = read_manifest_json(cfg.data).get("sources") or {}
     data = DatasetFacts(seq_len=manifest.seq_len, vocab_size=manifest.vocab_size, train_rows=manifest.rows("train"),
                         validation_rows=manifest.rows("validation"),
-                        source_repeats={n: float(s.get("repeats") or 0.0) for n, s in sources.items()})
+                        source_repeats={n: float(row.repeats or 0.0) for n, row in manifest.sources.items()})
     acc = accelerator(args.gpu or ("cpu" if cfg.device == "cpu" else "h100"))
     peak = cfg.peak_tflops * 1e12 if cfg.peak_tflops else acc.peak_flops
     if args.mfu is not None:

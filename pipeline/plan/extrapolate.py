@@ -36,6 +36,8 @@ from dataclasses import dataclass, field, replace
 
 from mixers.plan import MixShortfallError, plan_mix
 from pipeline.config import mix_statement
+from pipeline.dataset.manifest import Manifest
+from pipeline.run_report import RunReport, SourceReport
 
 SHARD_TARGET_BYTES = 256 * 10**6  # per train shard: small enough to shuffle well and download per epoch
 SHARD_MULTIPLE = 8  # a multiple of the GPUs per node, so ranks read evenly
@@ -53,8 +55,8 @@ class SampleRun:
     wall_s: float
     cpu_s: float  # the whole process tree
     peak_rss: int
-    report: dict
-    manifest: dict
+    report: RunReport
+    manifest: Manifest
     output_bytes: dict[str, int] = field(default_factory=dict)  # per entry of OUT: train, curated, ...
 
     @property
@@ -90,7 +92,7 @@ def linear(half: float, full: float, x_half: float, x_full: float, x_target: flo
 
 def pass_rate_spread(half: SampleRun, full: SampleRun) -> float:
     """Relative change of the timed passes' CPU per input byte from the half to the full sample."""
-    h, f = sum(half.report.get("cpu_seconds", {}).values()), sum(full.report.get("cpu_seconds", {}).values())
+    h, f = sum((half.report.cpu_seconds or {}).values()), sum((full.report.cpu_seconds or {}).values())
     if not (h and f and half.text and full.text):
         return 0.5  # nothing timed: say so with a wide band
     return abs(f / full.text - h / half.text) / (f / full.text)
@@ -115,34 +117,35 @@ def source_figures(half: SampleRun, full: SampleRun, total: FullInput) -> dict[s
     """Per source: scale, documents and kept tokens at full size (point, low, high), and the keep rates."""
     out = {}
     for name, stored in total.stored_bytes.items():
-        s_full, s_half = full.report["sources"].get(name, {}), half.report["sources"].get(name, {})
+        s_full = full.report.sources.get(name, SourceReport())
+        s_half = half.report.sources.get(name, SourceReport())
         scale = stored / full.stored_bytes[name] if full.stored_bytes.get(name) else 0.0
-        rate = lambda r, run: r.get("kept_tokens", 0) / run.stored_bytes[name] if run.stored_bytes.get(name) else 0.0
+        rate = lambda r, run: r.kept_tokens / run.stored_bytes[name] if run.stored_bytes.get(name) else 0.0
         spread = abs(rate(s_full, full) - rate(s_half, half)) / rate(s_full, full) if rate(s_full, full) else 0.0
-        read = s_full.get("read", 0) or 1
-        keep = s_full.get("kept", 0) / read
-        dup = lambda r: r.get("duplicates", 0) / (r.get("read", 0) or 1)
-        likely, pessimistic = duplicate_rates(dup(s_half), dup(s_full), s_half.get("read", 0), s_full.get("read", 0),
+        read = s_full.read or 1
+        keep = s_full.kept / read
+        dup = lambda r: r.duplicates / (r.read or 1)
+        likely, pessimistic = duplicate_rates(dup(s_half), dup(s_full), s_half.read, s_full.read,
                                               half.stored_bytes.get(name, 0) / (stored or 1), 1 / scale if scale else 1.0)
         still_kept = lambda d: max(0.0, keep - (d - dup(s_full))) / keep if keep else 0.0
-        removed_tokens = sum(s_full.get("removed_tokens_by_reason", {}).values())
-        kept_tokens = s_full.get("kept_tokens", 0)
+        removed_tokens = sum(s_full.removed_tokens_by_reason.values())
+        kept_tokens = s_full.kept_tokens
         point = kept_tokens * scale * still_kept(likely)
         out[name] = {
             "input_bytes": int(stored), "files": total.files.get(name, 0), "scale": scale,
             "sample_input_bytes": full.stored_bytes[name], "sample_text_bytes": full.text_bytes[name],
             "input_text_bytes_estimate": int(full.text_bytes[name] * scale),
-            "documents_read": int(s_full.get("read", 0) * scale),
-            "documents_kept": int(s_full.get("kept", 0) * scale * still_kept(likely)),
+            "documents_read": int(s_full.read * scale),
+            "documents_kept": int(s_full.kept * scale * still_kept(likely)),
             "kept_tokens": int(point),
             "kept_tokens_range": [int(kept_tokens * scale * still_kept(pessimistic) * (1 - spread)),
                                   int(kept_tokens * scale * (1 + spread))],
             "keep_rate_documents": keep,
             "keep_rate_tokens": kept_tokens / (kept_tokens + removed_tokens) if kept_tokens + removed_tokens else 0.0,
-            "keep_rate_documents_half_sample": s_half.get("kept", 0) / (s_half.get("read", 0) or 1),
+            "keep_rate_documents_half_sample": s_half.kept / (s_half.read or 1),
             "duplicate_rate": dup(s_full), "duplicate_rate_half_sample": dup(s_half),
             "duplicate_rate_full_size": likely, "duplicate_rate_full_size_range": [dup(s_full), pessimistic],
-            "rejected_rate": s_full.get("rejected", 0) / read, "sampling_spread": spread,
+            "rejected_rate": s_full.rejected / read, "sampling_spread": spread,
         }
     return out
 

@@ -12,7 +12,9 @@ import sys
 import time
 from collections import defaultdict
 
+from pipeline.dataset.manifest import Manifest
 from pipeline.plan.extrapolate import SampleRun
+from pipeline.run_report import RunReport
 
 SAMPLE_EVERY_S = 0.2
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,8 +96,8 @@ def run_sample(label: str, config: dict, workers: int, work_dir: str, stored_byt
         raise SampleFailed(f"the pipeline failed on the {label} sample (exit {status}); the full build would too:\n{tail}")
     out = config["output"]
     with open(os.path.join(out, "report.json")) as f:
-        report = json.load(f)
+        report = RunReport.from_json(json.load(f))
     with open(os.path.join(out, "manifest.json")) as f:
-        manifest = json.load(f)
+        manifest = Manifest.from_json(json.load(f))
     return SampleRun(label=label, stored_bytes=dict(stored_bytes), text_bytes=dict(text_bytes), wall_s=wall, cpu_s=cpu,
                      peak_rss=peak, report=report, manifest=manifest, output_bytes=folder_bytes(out))

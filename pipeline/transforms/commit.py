@@ -19,14 +19,17 @@ import time
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.accounting import build_source_report, error_fraction_problems, totals
+from mixers.table import SampledMix
+from pipeline.accounting import build_source_report, error_fraction_problems
 from pipeline.capacity import manifest_capacity
 from pipeline.config import PipelineConfig
+from pipeline.dataset.shard_stats import ShardStats
 from pipeline.decontam.report import decontamination_report
 from pipeline.fileio import join, read_bytes, write_bytes, write_json
-from pipeline.manifest import build_manifest, empty_train_problem
 from pipeline.output_safety import FIXED_FILES, retire_previous_run, staged_name, write_file_list
 from pipeline.report_data import report_sections, shard_summary
+from pipeline.run_manifest import build_manifest, empty_train_problem
+from pipeline.run_report import RunReport, SplitSummary, Totals
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
 
 
@@ -62,9 +65,9 @@ def _move_staged(paths: RunPaths, names: list[str]) -> None:
         FileSystems.rename([paths.tmp_file(p) for p in pending], [paths.final(p) for p in pending])
 
 
-def _refuse(paths: RunPaths, report: dict, message: str):
+def _refuse(paths: RunPaths, report: RunReport, message: str):
     """Writes the failed run's report next to its staged files and raises CommitRefused."""
-    write_json(paths.tmp_file("report.json"), report)
+    write_json(paths.tmp_file("report.json"), report.to_json())
     raise CommitRefused(f"{message}\n(this run's report and unreadable records: {paths.tmp}/report.json, "
                         f"{paths.tmp}/errors/; the output's previous content, if any, is unchanged)")
 
@@ -84,74 +87,77 @@ def shuffle_report(shuffle: list, input_bytes: int) -> dict:
             "per_input_byte": round(total / input_bytes, 6) if input_bytes else 0.0}
 
 
-def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[dict], mix_table: dict | None,
-               started: float, written: list[str] = (), shuffle: dict | None = None, report_parts: list = (),
-               decontamination: tuple[dict, dict] | None = None) -> dict:
+def commit_run(cfg: PipelineConfig, counts: list, shard_stats: list[ShardStats],
+               sampled_mix: dict[str, SampledMix] | None, started: float, written: list[str] = (),
+               shuffle: dict | None = None, report_parts: list = (),
+               decontamination: tuple[dict, dict] | None = None) -> RunReport:
     """Report, shards and side outputs (`written`: their names under OUT/.tmp/), tokenizer copy, file list,
-    manifest (last). `decontamination`: ({set: index figures}, {set: distinct examples found}) when the
-    run decontaminated. Returns the report; raises CommitRefused."""
+    manifest (last). `sampled_mix`: what the mix wrote per source, when the run mixed. `decontamination`:
+    ({set: index figures}, {set: distinct examples found}) when the run decontaminated. Returns the report;
+    raises CommitRefused."""
     paths = RunPaths(cfg.output)
     sources = build_source_report([(tuple(k), tuple(v)) for k, v in counts], [s.name for s in cfg.sources])
-    failed = {"sources": sources, "totals": totals(sources)}
+    totals = Totals.of(sources)
     problems = error_fraction_problems(sources, cfg.max_error_fraction)
     if problems:
-        _refuse(paths, failed | {"failed": problems}, "too many unreadable records:\n  " + "\n  ".join(problems))
-    if not all(s["identity_holds"] for s in sources.values()):
-        raise CommitRefused(f"accounting identity broken (a bug): {sources}")
+        _refuse(paths, RunReport(sources, totals, failed=problems),
+                "too many unreadable records:\n  " + "\n  ".join(problems))
+    if not totals.identity_holds:
+        counted = {name: s.to_json() for name, s in sources.items()}
+        raise CommitRefused(f"accounting identity broken (a bug): {counted}")
     empty = empty_train_problem(shard_stats, cfg.seq_len)
     if empty:
-        _refuse(paths, failed | {"failed": [empty]}, empty)
+        _refuse(paths, RunReport(sources, totals, failed=[empty]), empty)
 
     tokenizer_json = read_bytes(cfg.tokenizer.path)
     tokenizer = DocumentTokenizer(tokenizer_json.decode("utf-8"), cfg.tokenizer.eos, cfg.tokenizer.max_chunk_chars)
-    shard_stats = sorted(shard_stats, key=lambda s: s["path"])
-    staged = sorted({n for n in map(staged_name, written) if n} | {s["path"] for s in shard_stats})
+    shard_stats = sorted(shard_stats, key=lambda s: s.path)
+    staged = sorted({n for n in map(staged_name, written) if n} | {s.path for s in shard_stats})
     run_files = set(staged) | set(FIXED_FILES)
     retire_previous_run(cfg.output, run_files)
     _move_staged(paths, staged)
     write_bytes(paths.final("tokenizer.json"), tokenizer_json)
-    manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, mix_table)
-    report = {"output": cfg.output, "sources": sources, "totals": totals(sources), "splits": {
-        name: {k: v for k, v in split.items() if k != "shards"} for name, split in manifest["splits"].items()},
-        "mix": manifest["sources"], "wall_seconds": round(time.time() - started, 2),
-        **({"shuffle": shuffle} if shuffle is not None else {}),
-        **({"decontamination": decontamination_report(counts, *decontamination)} if decontamination else {}),
-        "chinchilla": manifest_capacity(manifest),  # what this dataset can train (pipeline.capacity)
-        "config": cfg.model_dump(mode="json")}
-    report |= report_sections(cfg, report_parts, shard_stats, report["config"])
-    for split, shards in shard_summary(shard_stats).items():
-        report["splits"].get(split, {}).update(shards)
-    write_json(paths.final("report.json"), report)
-    write_html_report(paths, report)
+    manifest = build_manifest(cfg, tokenizer, sha256_hex(tokenizer_json), shard_stats, sources, sampled_mix)
+    shards = shard_summary(shard_stats)
+    config = cfg.model_dump(mode="json")
+    report = RunReport(
+        sources, totals, output=cfg.output, wall_seconds=round(time.time() - started, 2),
+        splits={name: SplitSummary.of(split, **shards.get(name, {})) for name, split in manifest.splits.items()},
+        mix=manifest.sources, shuffle=shuffle, chinchilla=manifest_capacity(manifest), config=config,
+        decontamination=decontamination_report(counts, *decontamination) if decontamination else None,
+        **report_sections(cfg, report_parts, config))
+    write_json(paths.final("report.json"), report.to_json())
+    write_html_report(paths, report.to_json())
     write_file_list(cfg.output, run_files)
-    write_json(paths.final("manifest.json"), manifest)  # last: the commit point
+    write_json(paths.final("manifest.json"), manifest.to_json())  # last: the commit point
     if FileSystems.exists(paths.tmp):
         FileSystems.delete([paths.tmp])
     return report
 
 
-def _commit(_, counts, shard_stats, mix_table, written, shuffle, plan, report_parts, decontam_sets, decontam_found,
+def _commit(_, counts, shard_stats, sampled_mix, written, shuffle, plan, report_parts, decontam_sets, decontam_found,
             cfg, started):
     # `written`: the side outputs' names under OUT/.tmp/, moved into place before the manifest.
     shuffled = shuffle_report(shuffle, plan.input_bytes) if shuffle is not None and plan is not None else None
     decontamination = (decontam_sets, dict(decontam_found or [])) if decontam_sets is not None else None
-    commit_run(cfg, counts, shard_stats, mix_table, started, written or [], shuffled, report_parts or [], decontamination)
+    stats = [ShardStats.from_json(s) for s in shard_stats]
+    commit_run(cfg, counts, stats, sampled_mix, started, written or [], shuffled, report_parts or [], decontamination)
     return cfg.output
 
 
 class CommitRun(beam.PTransform):
-    """Takes counts ((kind, source, stage, reason), (documents, size)), shard_stats (one dict per
-    shard), mix_table (one dict, or absent), `written` (the side outputs' file names, or absent), and with
-    decontamination decontam_sets (one dict of per-set index figures) and decontam_found ((set, distinct
-    examples found) pairs): all must be complete before the manifest appears. Side inputs make the step
-    wait for all of them."""
+    """Takes counts ((kind, source, stage, reason), (documents, size)), shard_stats (one ShardStats.to_json()
+    per shard), sampled_mix (one {source: SampledMix}, or absent), `written` (the side outputs' file names,
+    or absent), and with decontamination decontam_sets (one dict of per-set index figures) and
+    decontam_found ((set, distinct examples found) pairs): all must be complete before the manifest
+    appears. Side inputs make the step wait for all of them."""
 
     def __init__(self, cfg: PipelineConfig, started: float):
         super().__init__()
         self.cfg, self.started = cfg, started
 
     def expand(self, inputs):
-        mix, written = inputs.get("mix_table"), inputs.get("written")
+        mix, written = inputs.get("sampled_mix"), inputs.get("written")
         shuffle, plan, parts = inputs.get("shuffle"), inputs.get("plan"), inputs.get("report_parts")
         sets, found = inputs.get("decontam_sets"), inputs.get("decontam_found")
         return (

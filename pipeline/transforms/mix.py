@@ -9,7 +9,7 @@ mixers.selection, the arithmetic in mixers.plan):
    filled token-exactly (ChooseInWindows);
 3. the route pass gives each document `whole_repeats` copies, once more if its hash falls before the window
    or it was chosen inside it (copies_of), with copy indices 0..k-1 (the shard stage places copy k by
-   hash(seed, id, k)), and counts what it sampled for the realized-versus-target table (MixTable).
+   hash(seed, id, k)), and counts what it sampled against the targets (CountSampledMix).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from apache_beam.pvalue import AsSingleton
 
 from mixers.plan import MixPlan, plan_mix
 from mixers.selection import Window, copy_count, empty_histogram, fill_window, find_window
-from mixers.table import format_table, mix_table
+from mixers.table import SampledMix, format_sampled_mix, sampled_mix
 from mixers.weights import MixStatement
 from pipeline.accounting import sum_pairs
 from pipeline.hashing import stable_hash
@@ -106,10 +106,10 @@ def copies_of(doc_hash: int, doc_id: str, source: str, plan: _StagePlan, chosen:
     return copy_count(doc_hash, doc_id, src.whole_repeats, plan.windows[source], chosen.get(source, frozenset()))
 
 
-def _table(sampled: dict, plan: _StagePlan) -> dict:
-    table = mix_table(plan.mix, sampled)
-    LOG.info("mix: realized versus target\n%s", format_table(table))
-    return table
+def _sampled_mix(sampled: dict, plan: _StagePlan) -> dict[str, SampledMix]:
+    rows = sampled_mix(plan.mix, sampled)
+    LOG.info("mix: realized versus target\n%s", format_sampled_mix(rows))
+    return rows
 
 
 class PlanMixFromHistograms(beam.PTransform):
@@ -144,8 +144,9 @@ class ChooseInWindows(beam.PTransform):
                 | "FillWindow" >> beam.Map(_fill, plan=plan))
 
 
-class MixTable(beam.PTransform):
-    """(source, (copies, tokens)) per split in; the realized-versus-target table (one dict) out."""
+class CountSampledMix(beam.PTransform):
+    """(source, (copies, tokens)) per split in; one {source: SampledMix} out: what the mix wrote per source
+    against its targets."""
 
     def __init__(self, plan):
         super().__init__()
@@ -155,4 +156,4 @@ class MixTable(beam.PTransform):
         return (sampled
                 | "SampledPerSource" >> beam.CombinePerKey(sum_pairs)
                 | "AllSampled" >> beam.combiners.ToDict()
-                | "MixTable" >> beam.Map(_table, plan=AsSingleton(self.plan)))
+                | "MixTable" >> beam.Map(_sampled_mix, plan=AsSingleton(self.plan)))

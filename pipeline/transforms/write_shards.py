@@ -18,9 +18,10 @@ import apache_beam as beam
 import numpy as np
 
 from pipeline.fileio import join, open_raw
+from pipeline.dataset.shard_stats import ShardStats, SourceShare
+from pipeline.dataset.shard_writer import write_shard
 from pipeline.packing import RowPacker, separate_copies
 from pipeline.shard_layout import ShardLayout, shard_name
-from pipeline.shards import write_shard
 from pipeline.spill import SpillPaths, pickled_buckets, read_pickled_bucket, read_records, write_buckets
 from pipeline.transforms.mix import copies_of
 from pipeline.transforms.progress import PassProgress, TimedDoFn
@@ -132,17 +133,17 @@ class _PackAndWriteFn(TimedDoFn, beam.DoFn):
                 rows, digest = write_shard(f, blocks(), self.seq_len, self.dtype)
         finally:
             tokens.close()
-        yield {
-            "split": split, "index": index, "path": name, "rows": rows,
-            "tokens": rows * (self.seq_len + 1), "dropped_tail_tokens": self.tail, "xxh64": digest,
-            "documents": len(entries), "sources": per_source,
-            # documents whose EOS fell into the dropped partial row: present only as a cut-off prefix
-            "dropped_tail_documents": sum(1 for end in doc_ends if end > (doc_ends[-1] if doc_ends else 0) - self.tail),
-        }
+        yield ShardStats(
+            split=split, index=index, path=name, rows=rows, tokens=rows * (self.seq_len + 1),
+            dropped_tail_tokens=self.tail, xxh64=digest, documents=len(entries),
+            sources={source: SourceShare(s["documents"], s["tokens"]) for source, s in per_source.items()},
+            dropped_tail_documents=sum(1 for end in doc_ends if end > (doc_ends[-1] if doc_ends else 0) - self.tail),
+        ).to_json()
 
 
 class WriteShards(beam.PTransform):
-    """Split numbers in (once routed); one stats dict per shard out. Every shard is written, even an empty one."""
+    """Split numbers in (once routed); one ShardStats per shard out, as its JSON form. Every shard is written,
+    even an empty one."""
 
     def __init__(self, layout: ShardLayout, seq_len: int, dtype: str, tmp_dir: str, spill: SpillPaths, plan):
         super().__init__()

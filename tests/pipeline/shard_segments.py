@@ -2,7 +2,7 @@
 import collections
 import json
 
-from pipeline.shards import read_shard_rows
+from pipeline.dataset.shard_reader import read_shard_rows
 
 
 def eos_segments(out):

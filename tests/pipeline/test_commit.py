@@ -5,7 +5,9 @@ import json
 import apache_beam as beam
 import pytest
 
+from mixers.table import SampledMix
 from pipeline.config import build_config
+from pipeline.dataset.shard_stats import ShardStats, SourceShare
 from pipeline.transforms.commit import CommitRefused, CommitRun, commit_run
 from tests.conftest import TOKENIZER_JSON
 
@@ -20,9 +22,9 @@ def config(tmp_path, **extra):
 
 
 def shard_stat(path, docs):
-    return {"split": path.split("/")[0], "index": 0, "path": path, "rows": docs, "tokens": 5 * docs,
-            "dropped_tail_tokens": 1, "dropped_tail_documents": 0, "xxh64": "0" * 16, "documents": docs,
-            "sources": {"web": {"documents": docs, "tokens": 5 * docs}}}
+    return ShardStats(split=path.split("/")[0], index=0, path=path, rows=docs, tokens=5 * docs,
+                      dropped_tail_tokens=1, dropped_tail_documents=0, xxh64="0" * 16, documents=docs,
+                      sources={"web": SourceShare(documents=docs, tokens=5 * docs)})
 
 
 COUNTS = [[["read", "web", "", ""], [7, 0]], [["kept", "web", "", ""], [6, 36]],
@@ -49,8 +51,8 @@ def test_a_retried_commit_finishes_what_a_partial_one_started(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert [s["path"] for s in manifest["splits"]["train"]["shards"]] == SHARDS[:2]
     assert manifest["splits"]["validation"]["documents"] == 2
-    assert report["sources"]["web"]["duplicates"] == 1 and report["totals"]["identity_holds"]
-    assert json.loads((out / "report.json").read_text())["totals"] == report["totals"]
+    assert report.sources["web"].duplicates == 1 and report.totals.identity_holds
+    assert json.loads((out / "report.json").read_text()) == report.to_json()
     assert (out / "tokenizer.json").read_bytes() == open(TOKENIZER_JSON, "rb").read()
     assert "dedup_exact:exact_duplicate" in (out / "report.html").read_text()
     commit_run(cfg, COUNTS, stats, None, started=0)  # and once more: nothing left to move, same result
@@ -75,9 +77,9 @@ def test_commit_run_waits_for_every_input_and_runs_once(tmp_path, beam_pipeline)
     stage_shards(out)
     with beam_pipeline() as p:
         counts = p | "Counts" >> beam.Create([(tuple(k), tuple(v)) for k, v in COUNTS])
-        stats = p | "Stats" >> beam.Create([shard_stat(path, 2) for path in SHARDS])
-        mix = p | "Mix" >> beam.Create([{"web": {"target_fraction": 1.0}}])
+        stats = p | "Stats" >> beam.Create([shard_stat(path, 2).to_json() for path in SHARDS])
+        mix = p | "Mix" >> beam.Create([{"web": SampledMix(6, 36, 6, 36, 1.0, 1.0, 1.0, 36)}])
         written = p | "Written" >> beam.Create(["rejects-00000-of-00001.parquet"])
-        _ = {"counts": counts, "shard_stats": stats, "mix_table": mix, "written": written} | CommitRun(cfg, 0.0)
+        _ = {"counts": counts, "shard_stats": stats, "sampled_mix": mix, "written": written} | CommitRun(cfg, 0.0)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["sources"]["web"]["target_fraction"] == 1.0 and manifest["splits"]["train"]["rows"] == 4

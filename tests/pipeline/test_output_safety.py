@@ -2,6 +2,7 @@
 dataset what its manifest implies) and its own staging area; inputs inside the output and foreign files
 in the way are refused before anything is touched; the previous dataset stays whole until the commit
 step, which an interruption at any point leaves either complete (with a manifest) or recoverable."""
+import dataclasses
 import hashlib
 import json
 import os
@@ -119,7 +120,7 @@ def test_a_refused_commit_leaves_the_previous_dataset_as_it_was(tmp_path):
     previous_dataset(out)
     before = tree(out)
     stage_new(out)
-    empty = [dict(shard_stat(p, 0), documents=3, dropped_tail_tokens=12) for p in NEW]
+    empty = [dataclasses.replace(shard_stat(p, 0), documents=3, dropped_tail_tokens=12) for p in NEW]
     with pytest.raises(CommitRefused, match=r"train split holds no complete row: all 6 of its documents"):
         commit_run(config(tmp_path), COUNTS, empty, None, started=0)
     assert {k: v for k, v in tree(out).items() if not k.startswith(".tmp")} == before

@@ -3,8 +3,9 @@ import numpy as np
 import pyarrow as pa
 from hypothesis import given, settings, strategies as st
 
+from pipeline.dataset.shard_reader import read_shard_rows
+from pipeline.dataset.shard_writer import write_shard
 from pipeline.packing import RowPacker, pack, separate_copies
-from pipeline.shards import read_shard_rows, write_shard
 
 docs_strategy = st.lists(st.integers(1, 300).map(lambda n: np.arange(n, dtype=np.uint16) % 1000), max_size=40)
 

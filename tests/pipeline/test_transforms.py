@@ -18,8 +18,8 @@ from tokenizers import Tokenizer
 from pipeline.config import build_config
 from pipeline.document import Document
 from pipeline.run import run
+from pipeline.dataset.shard_reader import read_shard_rows
 from pipeline.shard_layout import ShardLayout
-from pipeline.shards import read_shard_rows
 from pipeline.spill import SpillPaths, write_records
 from pipeline.transforms.split_pass import SplitPlan
 from pipeline.transforms.write_shards import RouteCopies, WriteShards

@@ -4,6 +4,7 @@ import os
 
 from pipeline.capacity import capacity_text, dataset_capacity, manifest_capacity
 from pipeline.cli import main
+from pipeline.dataset.manifest import Manifest
 
 
 def test_capacity_is_twenty_tokens_per_parameter():
@@ -19,6 +20,6 @@ def test_inspect_answers_what_can_i_train(dataset_64, capsys):
     assert main(["inspect", dataset_64, "--rows", "0"]) == 0
     out = capsys.readouterr().out
     with open(os.path.join(dataset_64, "manifest.json")) as f:
-        cap = manifest_capacity(json.load(f))
+        cap = manifest_capacity(Manifest.from_json(json.load(f)))
     assert "What can I train on this?" in out and capacity_text(cap) in out
     assert cap["optimal_parameters"] == cap["train_tokens"] // 20 > 0

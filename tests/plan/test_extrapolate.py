@@ -4,19 +4,22 @@ over workers, the mix at full size, deduplication's growth, the shard recommenda
 import pytest
 
 from pipeline.config import build_config
+from pipeline.dataset.manifest import Manifest, SplitEntry, TokenizerEntry
 from pipeline.plan.build_plan import plan_build
 from pipeline.plan.extrapolate import (FullInput, SampleRun, duplicate_rates, linear, mixed_tokens,
                                   recommended_train_shards, wall_on_workers)
+from pipeline.run_report import RunReport, SourceReport, Totals
 
 
 def _run(label, stored, text, read, kept, dups, tokens, cpu, wall, passes, rss=100, shuffle=1000):
-    source = {"read": read, "kept": kept, "duplicates": dups, "rejected": read - kept - dups, "unreadable": 0,
-              "kept_tokens": tokens, "removed_tokens_by_reason": {"x": tokens // 9}}
-    manifest = {"dtype": "uint16", "splits": {"train": {"tokens": int(tokens * 0.9), "dropped_tail_tokens": 0},
-                                              "validation": {"tokens": tokens - int(tokens * 0.9),
-                                                             "dropped_tail_tokens": 0}}}
-    return SampleRun(label, {"web": stored}, {"web": text}, wall, cpu, rss,
-                     {"sources": {"web": source}, "cpu_seconds": passes, "shuffle": {"total": shuffle}}, manifest,
+    sources = {"web": SourceReport(read=read, kept=kept, duplicates=dups, rejected=read - kept - dups, unreadable=0,
+                                   kept_tokens=tokens, removed_tokens_by_reason={"x": tokens // 9})}
+    report = RunReport(sources, Totals.of(sources), cpu_seconds=passes, shuffle={"total": shuffle})
+    train = int(tokens * 0.9)
+    manifest = Manifest(seq_len=10, dtype="uint16", tokenizer=TokenizerEntry("0" * 64, 100, 0), seed=0,
+                        splits={"train": SplitEntry(shards=(), tokens=train, dropped_tail_tokens=0),
+                                "validation": SplitEntry(shards=(), tokens=tokens - train, dropped_tail_tokens=0)})
+    return SampleRun(label, {"web": stored}, {"web": text}, wall, cpu, rss, report, manifest,
                      {"train": tokens * 2, "validation": 0, "curated": text, "tokenizer.json": 7})
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.trainer.dataset_fixture import read_all_rows
 from trainer.cache import ShardCache
-from trainer.manifest import DatasetError, read_manifest
+from pipeline.dataset.manifest import DatasetError, read_manifest
 from trainer.split import SplitReader
 
 
@@ -66,11 +66,11 @@ def test_a_remote_dataset_without_manifest_is_refused(remote_dataset):
 
 
 def test_a_cache_file_name_never_leaves_the_cache(tmp_path):
-    from trainer.manifest import ShardInfo
+    from pipeline.dataset.manifest import ShardEntry
 
     cache = ShardCache(str(tmp_path / "cache"), max_bytes=1 << 20)
     (tmp_path / "victim.arrow").write_bytes(b"keep me")
     for bad in ("../victim", "/etc/passwd", "0123456789abcdeZ"):
         with pytest.raises(DatasetError, match="not 16 hex digits"):
-            cache.fetch("memory://nowhere/x.arrow", ShardInfo("train/x.arrow", 1, 1, bad))
+            cache.fetch("memory://nowhere/x.arrow", ShardEntry("train/x.arrow", 1, 1, bad))
     assert (tmp_path / "victim.arrow").read_bytes() == b"keep me"

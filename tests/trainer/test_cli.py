@@ -13,7 +13,7 @@ from tests.trainer.dataset_fixture import REPO
 from trainer.checkpoint import list_checkpoints
 from trainer.cli import main
 from trainer.config import build_train_config
-from trainer.manifest import read_manifest
+from pipeline.dataset.manifest import read_manifest
 from trainer.metrics import read_metrics
 from trainer.train import train
 

@@ -7,7 +7,7 @@ import torch
 
 from tests.trainer.dataset_fixture import read_all_rows
 from trainer.data import TrainBatches, eval_batches, train_loader
-from trainer.manifest import read_manifest
+from pipeline.dataset.manifest import read_manifest
 from trainer.order import Partition, SampleStream
 
 

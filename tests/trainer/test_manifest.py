@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.trainer.dataset_fixture import build_dataset, read_all_rows
-from trainer.manifest import DatasetError, check_compatible, read_manifest
+from pipeline.dataset.manifest import DatasetError, check_compatible, read_manifest
 from trainer.split import SplitReader
 
 

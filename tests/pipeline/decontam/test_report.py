@@ -32,23 +32,23 @@ def test_per_set_counts():
 
 def test_decontamination_counts_keep_the_accounting_identity():
     sources = build_source_report(COUNTS, ["web", "math"])
-    assert sources["web"]["identity_holds"] and sources["math"]["identity_holds"]
-    assert sources["web"]["rejected_by_reason"]["contaminated:gsm8k"] == 3
-    assert sources["math"]["kept"] == 1 and sources["math"]["rejected"] == 0
+    assert sources["web"].identity_holds and sources["math"].identity_holds
+    assert sources["web"].rejected_by_reason["contaminated:gsm8k"] == 3
+    assert sources["math"].kept == 1 and sources["math"].rejected == 0
 
 
 def test_the_printed_summary_has_a_decontamination_table_and_counts_cpu_parts_once():
+    from pipeline.run_report import RunReport, Totals
     from pipeline.summary import run_summary
+    from tests.pipeline.test_accounting import one_split_manifest
 
     sources = build_source_report(COUNTS, ["web", "math"])
-    manifest = {"splits": {"train": {"num_shards": 1, "rows": 2, "tokens": 10, "documents": 2}},
-                "sources": {"web": {"documents": 4, "tokens": 900, "target_fraction": 1.0,
-                                    "realized_fraction": 1.0, "repeats": 1.0}}}
-    report = {"sources": sources, "decontamination": decontamination_report(COUNTS, STATS, {"gsm8k": 3}),
-              "cpu_seconds": {"curate": 4.0, "curate.decontaminate": 1.0, "tokenize": 5.0}}
+    manifest = one_split_manifest()
+    report = RunReport(sources, Totals.of(sources), decontamination=decontamination_report(COUNTS, STATS, {"gsm8k": 3}),
+                       cpu_seconds={"curate": 4.0, "curate.decontaminate": 1.0, "tokenize": 5.0})
     lines = run_summary(report, manifest).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Decontamination"))
     assert lines[start + 3].split() == ["gsm8k", "10", "9", "3", "4", "2", "1", "162"]
     assert lines[start + 4].split() == ["mmlu", "4", "4", "0", "2", "1", "0", "40"]
     assert next(line for line in lines if line.startswith("total")).split() == ["total", "9.0"]
-    assert "Decontamination" not in run_summary({"sources": sources}, manifest)
+    assert "Decontamination" not in run_summary(RunReport(sources, Totals.of(sources)), manifest)

@@ -20,6 +20,13 @@ def is_remote(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
+def join(root: str, rel: str) -> str:
+    """`rel` under the dataset `root`: posix-joined for a URL, os.path-joined for a local folder."""
+    if is_remote(root):
+        return root.rstrip("/") + "/" + rel
+    return os.path.join(root.removeprefix("file://"), rel)
+
+
 def relative_path_problem(rel: object) -> str | None:
     """Why `rel` is not a plain relative path inside a folder (None when it is one): it must be a
     non-empty string of `/`-separated names, none of them empty, `.` or `..`, with no backslash or NUL,
@@ -52,17 +59,12 @@ def check_local_inside(root: str, full: str, what: str = "path") -> str:
     return full
 
 
-def inside(root: str, rel: object, join=None, what: str = "path") -> str:
-    """`root` joined with `rel` (by `join`, default: posix for URLs, os.path locally), refused with
+def inside(root: str, rel: object, join_path=None, what: str = "path") -> str:
+    """`root` joined with `rel` (by `join_path`, default `join`: posix for URLs, os.path locally), refused with
     UnsafePath unless `rel` is a plain relative path and, for a local root, the result stays inside
     the root once symlinks are followed."""
     check_relative(rel, what)
-    if join is not None:
-        full = join(root, rel)
-    elif is_remote(root):
-        full = root.rstrip("/") + "/" + rel
-    else:
-        full = os.path.join(root.removeprefix("file://"), rel)
+    full = (join_path or join)(root, rel)
     return full if is_remote(root) else check_local_inside(root, full, what)
 
 
