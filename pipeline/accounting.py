@@ -11,8 +11,12 @@ from __future__ import annotations
 from typing import Iterable
 
 from pipeline.document import is_duplicate_stage
-from pipeline.run_report import SourceReport
+from pipeline.run_report import KINDS, SourceReport
 
+# The kinds of count event: a source's document counts (SourceReport's fields), and the lines that
+# repeated-line removal cut (documents = lines, size = characters).
+KIND_READ, KIND_KEPT, KIND_REJECTED, KIND_DUPLICATES, KIND_UNREADABLE = KINDS
+KIND_LINES_REMOVED = "lines_removed"
 # Decontamination's own counts (pipeline.decontam.report): documents matched and redacted, which are
 # kept or rejected documents already counted as such.
 KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED = "decontam_matched", "decontam_redacted"
@@ -28,7 +32,7 @@ def sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
 
 
 def rejection_kind(stage: str) -> str:
-    return "duplicates" if is_duplicate_stage(stage) else "rejected"
+    return KIND_DUPLICATES if is_duplicate_stage(stage) else KIND_REJECTED
 
 
 def _add(counts: dict, key: str, n: int) -> None:
@@ -43,20 +47,20 @@ def build_source_report(counts: Iterable[tuple[tuple[str, str, str, str], tuple[
     sources = {name: SourceReport() for name in source_names}
     for (kind, source, stage, reason), (docs, size) in counts:
         s = sources.setdefault(source, SourceReport())
-        if kind == "lines_removed":
+        if kind == KIND_LINES_REMOVED:
             s.lines_removed = (s.lines_removed or 0) + docs
             s.line_chars_removed = (s.line_chars_removed or 0) + size
             continue
         if kind in (KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED):
             continue
         setattr(s, kind, getattr(s, kind) + docs)
-        if kind == "kept":
+        if kind == KIND_KEPT:
             s.kept_tokens += size
-        elif kind in ("rejected", "duplicates"):
-            label = f"{stage}:{reason}" if kind == "duplicates" else reason
-            _add(s.duplicates_by_reason if kind == "duplicates" else s.rejected_by_reason, label, docs)
+        elif kind in (KIND_REJECTED, KIND_DUPLICATES):
+            label = f"{stage}:{reason}" if kind == KIND_DUPLICATES else reason
+            _add(s.duplicates_by_reason if kind == KIND_DUPLICATES else s.rejected_by_reason, label, docs)
             _add(s.removed_tokens_by_reason, label, size)
-            if kind == "rejected":  # which filter (or stage) said it: filter:gopher_quality -> reason -> docs
+            if kind == KIND_REJECTED:  # which filter (or stage) said it: filter:gopher_quality -> reason -> docs
                 _add(s.rejected_by_stage.setdefault(stage, {}), reason, docs)
                 _add(s.rejected_tokens_by_stage.setdefault(stage, {}), reason, size)
     return sources

@@ -206,12 +206,12 @@ def _resolve_paths(cfg: PipelineConfig, config_dir: str, check_files: bool) -> P
             for j, p in enumerate(eval_set.paths):
                 if _match_count(p) == 0:
                     raise ConfigError(f"decontaminate.sets.{i}.paths.{j}: no file matches {p!r}")
-    for spec in _filter_specs(cfg):
+    for spec in filter_specs(cfg):
         _resolve_filter_paths(spec[1], config_dir)
     return cfg
 
 
-def _filter_specs(cfg: PipelineConfig) -> list[tuple[str, Any]]:
+def filter_specs(cfg: PipelineConfig) -> list[tuple[str, Any]]:
     """(config key, spec) for the shared filter list and every source's own list."""
     specs = [(f"filters.{k}", f) for k, f in enumerate(cfg.filters)]
     for i, src in enumerate(cfg.sources):
@@ -231,7 +231,7 @@ def _resolve_filter_paths(spec: Any, config_dir: str) -> None:
 
 def _check_filters(cfg: PipelineConfig) -> None:
     """Builds every configured filter once so unknown names or bad parameters fail before any work."""
-    for key, spec in _filter_specs(cfg):
+    for key, spec in filter_specs(cfg):
         try:
             validate_filter_spec(spec)
         except (ValueError, TypeError, FileNotFoundError) as e:

@@ -36,7 +36,8 @@ from pipeline.transforms.scan import ScanSplits
 from pipeline.transforms.split_pass import ShuffleMeter, bucket_numbers, split_numbers, with_decisions
 from pipeline.transforms.splits import PlanSplits
 from pipeline.transforms.tags import (
-    CURATED, DONE, DUPS, EVENTS, FOUND, HISTOGRAMS, LINES, NEAR, NUMBERED, PLAN, REPORT, ROUTED, SAMPLED, SPLITS, WRITTEN,
+    COUNTS, CURATED, DECONTAM_SETS, DONE, DUPS, EVENTS, FOUND, HISTOGRAMS, LINES, NEAR, NUMBERED, PLAN, REPORT,
+    REPORT_PARTS, ROUTED, SAMPLED, SAMPLED_MIX, SHARD_STATS, SHUFFLE, SPLITS, WRITTEN,
 )
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
@@ -65,8 +66,8 @@ def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype
     shard_stats, sampled_mix = job.mix_and_shard(tokenized, mixing, dtype)
     commit_inputs = job.commit_inputs(shard_stats, sampled_mix)
     if eval_index is not None:
-        commit_inputs["decontam_sets"] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
-        commit_inputs["decontam_found"] = (job.meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
+        commit_inputs[DECONTAM_SETS] = eval_index | "EvalSetStats" >> beam.Map(index_stats)
+        commit_inputs[FOUND] = (job.meter("decontam_found", curated[FOUND]) | "DistinctFound" >> beam.Distinct()
                                            | "FoundPerSet" >> beam.combiners.Count.PerKey())
     _ = commit_inputs | "Commit" >> CommitRun(cfg, started)
 
@@ -134,8 +135,8 @@ class JobGraph:
         written = self.meter("output_files", self._written | "AllOutputFiles" >> beam.Flatten())
         report_parts = (self.meter("report_parts", self._reports | "AllReportParts" >> beam.Flatten())
                         | "MergeReportParts" >> beam.CombinePerKey(MergeParts()))
-        inputs = {"counts": counts, "shard_stats": shard_stats, "written": written,
-                  "shuffle": self.meter.totals(self.p), "plan": self.plan, "report_parts": report_parts}
+        inputs = {COUNTS: counts, SHARD_STATS: shard_stats, WRITTEN: written,
+                  SHUFFLE: self.meter.totals(self.p), PLAN: self.plan, REPORT_PARTS: report_parts}
         if sampled_mix is not None:
-            inputs["sampled_mix"] = sampled_mix
+            inputs[SAMPLED_MIX] = sampled_mix
         return inputs

@@ -186,7 +186,7 @@ def previous_run_files(output: str) -> set[str]:
 
 def _input_locations(cfg) -> list[tuple[str, str, list[str]]]:
     """(config key, path or pattern, local files it matches) for every file the run reads."""
-    from pipeline.config import _filter_specs
+    from pipeline.config import filter_specs
 
     try:
         from filters.registry import PATH_PARAMETERS
@@ -197,7 +197,7 @@ def _input_locations(cfg) -> list[tuple[str, str, list[str]]]:
         items += [(f"sources.{i}.paths.{j}", p) for j, p in enumerate(src.paths)]
     for i, eval_set in enumerate(cfg.decontaminate.sets if cfg.decontaminate else []):
         items += [(f"decontaminate.sets.{i}.paths.{j}", p) for j, p in enumerate(eval_set.paths)]
-    for key, spec in _filter_specs(cfg):
+    for key, spec in filter_specs(cfg):
         if isinstance(spec, dict):
             items += [(f"{key}.{name}", spec[name]) for name in sorted(PATH_PARAMETERS & spec.keys())
                       if isinstance(spec[name], str)]

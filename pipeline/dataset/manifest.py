@@ -3,11 +3,11 @@ a `Manifest`: seq_len, dtype, the tokenizer, the seed, each split's shards with 
 and the realized-versus-target mix per source. It holds no timestamps, so the same config gives the same
 manifest.
 
-`Manifest.from_json` is the strict reader the trainer relies on: it raises a DatasetError (a ValueError)
-naming the file and field at the first field it cannot use, and refuses a shard path that would lead
-outside the dataset. `read_manifest` reads a dataset's manifest, local or any fsspec URL, and also
-refuses one it cannot train on. `pipeline.dataset.manifest_problems` lists every problem at once
-(`tokenmill verify`).
+`Manifest.from_json` is the one reader: `tokenmill verify`, `inspect` and the trainer all go through it.
+It raises a DatasetError (a ValueError) naming the file and listing every field it cannot use
+(pipeline.dataset.manifest_problems), a shard path that would lead outside the dataset included.
+`read_manifest` reads a dataset's manifest, local or any fsspec URL, and also refuses one it cannot
+train on.
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Optional
 
-from pipeline.config_base import MAX_SEQ_LEN
 from pipeline.dataset.files import open_binary
-from pipeline.dataset.format import DTYPES, FORMAT, TRAIN
-from pipeline.dataset.paths import XXH64_HEX, UnsafePath, check_local_inside, is_remote, join, relative_path_problem
+from pipeline.dataset.format import FORMAT, TRAIN
+from pipeline.dataset.manifest_problems import manifest_problems
+from pipeline.dataset.paths import UnsafePath, check_local_inside, is_remote, join
 from pipeline.dataset.records import record_from_json, record_to_json
 
 
@@ -168,69 +168,23 @@ class Manifest:
 
     @classmethod
     def from_json(cls, raw, where: str = "manifest.json", root: str = "") -> Manifest:
-        """The manifest in `raw` (parsed JSON); DatasetError naming `where` and the field at the first one
-        that is missing, of the wrong type or out of range. Split totals are not checked against their
-        shards here (read_manifest does, verify lists them)."""
-        if not isinstance(raw, dict):
-            raise DatasetError(f"{where}: must be a JSON object")
-        if raw.get("format") != FORMAT:
-            raise DatasetError(f"{where}: format is {raw.get('format')!r}, this trainer reads {FORMAT!r}")
-        seq_len = _field(raw, "seq_len", int, where)
-        if not 1 <= seq_len <= MAX_SEQ_LEN:
-            raise DatasetError(f"{where}: seq_len must be from 1 to {MAX_SEQ_LEN:,}, got {seq_len}")
-        dtype = _field(raw, "dtype", str, where)
-        if dtype not in DTYPES:
-            raise DatasetError(f"{where}: dtype must be one of {DTYPES}, got {dtype!r}")
-        tok = _field(raw, "tokenizer", dict, where)
-        tokenizer = TokenizerEntry(sha256=tok.get("sha256"),
-                                   vocab_size=_field(tok, "vocab_size", int, f"{where}: tokenizer"),
-                                   eos_id=_field(tok, "eos_id", int, f"{where}: tokenizer"),
-                                   eos=tok.get("eos"), file=tok.get("file"))
-        if not 0 <= tokenizer.eos_id < tokenizer.vocab_size:
-            raise DatasetError(f"{where}: tokenizer.eos_id {tokenizer.eos_id} is outside the vocabulary "
-                               f"(size {tokenizer.vocab_size})")
-        splits_raw = _field(raw, "splits", dict, where)
-        if TRAIN not in splits_raw:
-            raise DatasetError(f"{where}: splits has no 'train'")
-        sources = raw.get("sources")
-        if not isinstance(sources, dict) or not all(isinstance(row, dict) for row in sources.values()):
-            sources = {}  # the trainer does not need them; verify names the field
-        return cls(seq_len=seq_len, dtype=dtype, tokenizer=tokenizer, seed=int(raw.get("seed", 0)),
-                   splits={name: _split_from_json(name, obj, where) for name, obj in splits_raw.items()},
-                   sources={name: MixRow.from_json(row) for name, row in sources.items()},
+        """The manifest in `raw` (parsed JSON). A DatasetError names `where` and lists every problem, each
+        naming its field (pipeline.dataset.manifest_problems): a field missing, of the wrong type or out of
+        range, a path leading outside the dataset. Split totals against their shards are checked by
+        read_manifest and verify."""
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            found = raw.get("format") if isinstance(raw, dict) else raw
+            raise DatasetError(f"{where}: format is {found!r}, expected {FORMAT!r}")
+        problems = manifest_problems(raw)
+        if problems:
+            raise DatasetError(f"{where} is malformed:\n  " + "\n  ".join(problems))
+        splits = {name: record_from_json(SplitEntry, {k: v for k, v in obj.items() if k != "shards"}
+                                         | {"shards": tuple(record_from_json(ShardEntry, s) for s in obj["shards"])})
+                  for name, obj in raw["splits"].items()}
+        return cls(seq_len=raw["seq_len"], dtype=raw["dtype"], tokenizer=record_from_json(TokenizerEntry, raw["tokenizer"]),
+                   seed=raw["seed"], splits=splits,
+                   sources={name: MixRow.from_json(row) for name, row in raw.get("sources", {}).items()},
                    validation_fraction=raw.get("validation_fraction"), root=root)
-
-
-def _field(obj: dict, key: str, kind, where: str):
-    if key not in obj:
-        raise DatasetError(f"{where}: missing field {key!r}")
-    value = obj[key]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise DatasetError(f"{where}: field {key!r} must be {kind.__name__}, got {value!r}")
-    return value
-
-
-def _shard_from_json(s, at: str) -> ShardEntry:
-    if not isinstance(s, dict):
-        raise DatasetError(f"{at}: must be a mapping")
-    required = {"path": _field(s, "path", str, at), "rows": _field(s, "rows", int, at),
-                "tokens": _field(s, "tokens", int, at), "xxh64": _field(s, "xxh64", str, at)}
-    shard = record_from_json(ShardEntry, s | required)
-    if shard.rows < 0 or shard.tokens < 0:
-        raise DatasetError(f"{at}: negative rows or tokens")
-    if relative_path_problem(shard.path):
-        raise DatasetError(f"{at}: path {shard.path!r} {relative_path_problem(shard.path)}")
-    if not XXH64_HEX.match(shard.xxh64):
-        raise DatasetError(f"{at}: xxh64 must be 16 lowercase hex digits, got {shard.xxh64!r}")
-    return shard
-
-
-def _split_from_json(name: str, obj, where: str) -> SplitEntry:
-    if not isinstance(obj, dict):
-        raise DatasetError(f"{where}.splits.{name}: must be a mapping")
-    raw_shards = _field(obj, "shards", list, f"{where}.splits.{name}")
-    shards = tuple(_shard_from_json(s, f"{where}.splits.{name}.shards.{i}") for i, s in enumerate(raw_shards))
-    return record_from_json(SplitEntry, {k: v for k, v in obj.items() if k != "shards"} | {"shards": shards})
 
 
 def read_manifest(root: str) -> Manifest:
@@ -249,7 +203,7 @@ def read_manifest(root: str) -> Manifest:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DatasetError(f"{where}: not valid JSON: {e}") from None
     manifest = Manifest.from_json(raw, where, root)
-    if manifest.dtype == "uint16" and manifest.vocab_size > 1 << 16:
+    if manifest.dtype == "uint16" and manifest.vocab_size > 1 << 16:  # verify compares it with tokenizer.json
         raise DatasetError(f"{where}: vocab_size {manifest.vocab_size} does not fit dtype uint16")
     for name, split in manifest.splits.items():
         held = sum(s.rows for s in split.shards)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from pipeline.accounting import KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED
+from pipeline.accounting import KIND_DECONTAM_MATCHED, KIND_DECONTAM_REDACTED, KIND_REJECTED
 from pipeline.decontam.decide import contaminated_reason
 from pipeline.document import STAGE_DECONTAMINATE
 
@@ -32,7 +32,7 @@ def decontamination_report(counts: Iterable, set_stats: dict[str, dict], found: 
     for (kind, source, stage, reason), (docs, size) in counts:
         if stage != STAGE_DECONTAMINATE:
             continue
-        if kind == "rejected" and reason in by_reason:
+        if kind == KIND_REJECTED and reason in by_reason:
             entry = out[by_reason[reason]]
             entry["documents_removed"] += docs
             entry["tokens_removed"] += size

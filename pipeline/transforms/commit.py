@@ -31,6 +31,9 @@ from pipeline.report_data import report_sections, shard_summary
 from pipeline.run_manifest import build_manifest, empty_train_problem
 from pipeline.run_report import RunReport, SplitSummary, Totals
 from pipeline.tokenize import DocumentTokenizer, sha256_hex
+from pipeline.transforms.tags import (
+    COUNTS, DECONTAM_SETS, FOUND, PLAN, REPORT_PARTS, SAMPLED_MIX, SHARD_STATS, SHUFFLE, WRITTEN,
+)
 
 
 class CommitRefused(RuntimeError):
@@ -157,14 +160,14 @@ class CommitRun(beam.PTransform):
         self.cfg, self.started = cfg, started
 
     def expand(self, inputs):
-        mix, written = inputs.get("sampled_mix"), inputs.get("written")
-        shuffle, plan, parts = inputs.get("shuffle"), inputs.get("plan"), inputs.get("report_parts")
-        sets, found = inputs.get("decontam_sets"), inputs.get("decontam_found")
+        mix, written = inputs.get(SAMPLED_MIX), inputs.get(WRITTEN)
+        shuffle, plan, parts = inputs.get(SHUFFLE), inputs.get(PLAN), inputs.get(REPORT_PARTS)
+        sets, found = inputs.get(DECONTAM_SETS), inputs.get(FOUND)
         return (
-            inputs["shard_stats"].pipeline
+            inputs[SHARD_STATS].pipeline
             | "Once" >> beam.Create([None])
             | "Commit" >> beam.Map(
-                _commit, beam.pvalue.AsList(inputs["counts"]), beam.pvalue.AsList(inputs["shard_stats"]),
+                _commit, beam.pvalue.AsList(inputs[COUNTS]), beam.pvalue.AsList(inputs[SHARD_STATS]),
                 beam.pvalue.AsSingleton(mix) if mix is not None else None,
                 beam.pvalue.AsList(written) if written is not None else None,
                 beam.pvalue.AsList(shuffle) if shuffle is not None else None,

@@ -18,6 +18,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.accounting import KIND_LINES_REMOVED
 from pipeline.config import PipelineConfig
 from pipeline.dedup.keys import node_key
 from pipeline.dedup.lines import remove_lines, removed_lines_evidence, too_short
@@ -138,7 +139,7 @@ class _CurateSplitFn(SplitPassFn):
                 self.changed.inc()
                 self.lines_removed.inc(lines)
                 self.chars_removed.inc(chars)
-                tally.add("lines_removed", doc.source, "dedup_lines", "repeated_line", lines, chars)
+                tally.add(KIND_LINES_REMOVED, doc.source, "dedup_lines", "repeated_line", lines, chars)
                 if too_short(text, self.cfg.dedup.lines.min_chars_after):
                     rejects.add(Rejection(doc, STAGE_DEDUP_LINES, "too_short_after_line_dedup",
                                           evidence=removed_lines_evidence(doc.text, frequent)))

@@ -13,6 +13,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.accounting import KIND_READ, KIND_UNREADABLE
 from pipeline.config import PipelineConfig
 from pipeline.dedup.keys import exact_key
 from pipeline.dedup.urls import url_dedup_key
@@ -47,10 +48,10 @@ class _ScanSplitFn(SplitPassFn):
         errors: list[str] = []
         with RecordWriter(self.spill.docs(number)) as docs:
             for rec in read_split(split, self.fields[split.source], open_raw):
-                tally.add("read", split.source)
+                tally.add(KIND_READ, split.source)
                 if isinstance(rec, ReadError):
                     self.unreadable.inc()
-                    tally.add("unreadable", rec.source, "read", "unreadable")
+                    tally.add(KIND_UNREADABLE, rec.source, "read", "unreadable")
                     errors.append(error_line(rec))
                     continue
                 self.read_ok.inc()

@@ -25,3 +25,11 @@ DUPS = "dups"  # URL and exact duplicates (transforms/dedup_docs.py)
 LINES = "lines"  # frequent lines the split holds (transforms/dedup_lines.py)
 NEAR = "near"  # near duplicates and survivor notices (transforms/dedup_near.py)
 CURATED = "curated"  # the split's curate pass is done (its curated spill file is complete)
+
+# What the commit step receives (transforms/commit.py, CommitRun), besides PLAN, WRITTEN and FOUND.
+COUNTS = "counts"  # ((kind, source, stage, reason), (documents, size)) summed over every pass
+SHARD_STATS = "shard_stats"  # one ShardStats (as JSON) per shard written
+SHUFFLE = "shuffle"  # (stage, bytes) that crossed each shuffle or side input
+REPORT_PARTS = "report_parts"  # (key, part) merged: report.html's samples and histograms
+SAMPLED_MIX = "sampled_mix"  # one {source: SampledMix}, when a mix was planned
+DECONTAM_SETS = "decontam_sets"  # one {set: index figures}, with decontamination

@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from mixers.selection import bucket_of
+from pipeline.accounting import KIND_KEPT
 from pipeline.config import PipelineConfig
 from pipeline.document import STAGE_DEDUP_NEAR, Rejection
 from pipeline.side_outputs import CURATED_SCHEMA, curated_row
@@ -87,7 +88,7 @@ class _TokenizeSplitFn(SplitPassFn):
             if curated is not None:
                 curated.write([curated_row(d) for d in batch])
             for doc, n in zip(batch, tokens.encode(batch)):
-                tally.add("kept", doc.source, size=n)
+                tally.add(KIND_KEPT, doc.source, size=n)
                 self.report.kept(doc, n)
                 self.tokens.inc(n)
                 self.progress.add(docs=1, tokens=n)

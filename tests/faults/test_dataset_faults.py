@@ -124,4 +124,4 @@ def test_train_refuses_a_manifest_path_outside_the_dataset(dataset, capsys, tmp_
                                       "model": {"n_layer": 1, "n_head": 2, "n_embd": 16}, "batch_size": 2,
                                       "max_steps": 1, "num_workers": 0, "plot": False}))
     rc, out, err = run_cli(["train", config], capsys)
-    assert rc == 2 and "splits.train.shards.0: path" in err and "Traceback" not in err
+    assert rc == 2 and "splits.train.shards.0.path" in err and "Traceback" not in err

@@ -54,11 +54,13 @@ def test_every_problem_is_listed_by_field(written):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda m: m["splits"]["train"]["shards"][0].pop("xxh64"), "m.json.splits.train.shards.0: missing field 'xxh64'"),
-    (lambda m: m["tokenizer"].update(vocab_size="big"), "m.json: tokenizer: field 'vocab_size' must be int, got 'big'"),
-    (lambda m: m.update(format="other/1"), "m.json: format is 'other/1'"),
+    (lambda m: m["splits"]["train"]["shards"][0].pop("xxh64"),
+     "m.json is malformed:\n  splits.train.shards.0.xxh64: must be 16 lowercase hex digits, got None"),
+    (lambda m: m["tokenizer"].update(vocab_size="big"),
+     "m.json is malformed:\n  tokenizer.vocab_size: must be a non-negative integer, got 'big'"),
+    (lambda m: m.update(format="other/1"), "m.json: format is 'other/1', expected 'tokenmill.shards/1'"),
 ])
-def test_the_strict_reader_names_the_first_bad_field(written, edit, message):
+def test_the_reader_refuses_with_the_problems_verify_lists(written, edit, message):
     bad = copy.deepcopy(written[1])
     edit(bad)
     with pytest.raises(DatasetError) as e:
