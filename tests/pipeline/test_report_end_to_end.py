@@ -128,3 +128,27 @@ def test_no_samples_when_asked_for_none_but_still_distributions(tmp_path):
     out = run_documents(docs, tmp_path, seed=SEED, dedup={"near": True}, report={"samples": 0, "kept_samples": 0})
     assert out.report["samples"] == {} and out.report["distributions"]["sources"]["books"]["chars"]["before"]
     assert len(out.kept) == len(docs) - 4  # the near copies still go
+
+
+def test_every_report_json_and_manifest_key_of_a_real_run_is_in_docs_format_md(report_run):
+    """docs/format.md names every top-level report.json key, every per-source count and every manifest
+    field a run writes (a new key cannot ship undocumented)."""
+    import json
+    import os
+
+    from tests.test_format_doc import _section
+
+    report_doc, manifest_doc = _section("report.json"), _section("manifest.json")
+    with open(os.path.join(report_run.output, "report.json"), encoding="utf-8") as f:
+        report = json.load(f)
+    with open(os.path.join(report_run.output, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    source = next(iter(report["sources"].values()))
+    assert [k for k in report if f"`{k}" not in report_doc] == []
+    assert [k for k in source if k not in report_doc] == []
+    shard = manifest["splits"]["train"]["shards"][0]
+    missing = [k for k in manifest if f"`{k}" not in manifest_doc]
+    missing += [k for k in manifest["tokenizer"] if f"`tokenizer.{k}`" not in manifest_doc]
+    missing += [k for k in shard if f"{k}`" not in manifest_doc]
+    missing += [k for row in manifest["sources"].values() for k in row if f"{k}`" not in manifest_doc]
+    assert missing == []
