@@ -52,7 +52,7 @@ class SourceConfig(StrictModel):
 
 
 class NearDedupConfig(StrictModel):
-    """MinHash-LSH near-duplicate removal. `bands` x `rows` must equal `num_perm` when both are set;
+    """MinHash-LSH near-duplicate removal. `bands` x `rows` must be at most `num_perm` when both are set;
     when neither is set they are chosen for `threshold`."""
 
     threshold: float = Field(default=0.8, gt=0, lt=1)
@@ -249,6 +249,13 @@ def _check_mix(cfg: PipelineConfig) -> None:
         mix_statement(cfg.sources, cfg.mix)
     except ValueError as e:
         raise ConfigError(f"mix: {e}") from None
+
+
+def mixing_requested(cfg: PipelineConfig) -> bool:
+    """Whether the config asks for a mix (weights, a temperature or a token total) rather than the
+    natural one, in which every kept document appears once."""
+    return (cfg.mix.temperature is not None or cfg.mix.total_tokens is not None
+            or any(s.weight is not None for s in cfg.sources))
 
 
 def build_config(raw: Any, overrides: list[str] = (), config_dir: str = ".", check_files: bool = True) -> PipelineConfig:

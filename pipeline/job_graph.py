@@ -21,7 +21,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from pipeline.accounting import sum_pairs
-from pipeline.config import PipelineConfig, mix_statement
+from pipeline.config import PipelineConfig, mix_statement, mixing_requested
 from pipeline.shard_layout import ShardLayout
 from pipeline.spill import SpillPaths
 from pipeline.transforms.commit import CommitRun, RunPaths
@@ -41,11 +41,6 @@ from pipeline.transforms.tags import (
 )
 from pipeline.transforms.tokenize_pass import TokenizeSplits
 from pipeline.transforms.write_shards import RouteCopies, WriteShards
-
-
-def mixing_requested(cfg: PipelineConfig) -> bool:
-    return (cfg.mix.temperature is not None or cfg.mix.total_tokens is not None
-            or any(s.weight is not None for s in cfg.sources))
 
 
 def build_pipeline(p: beam.Pipeline, cfg: PipelineConfig, paths: RunPaths, dtype: str, started: float = 0.0) -> None:
@@ -114,7 +109,8 @@ class JobGraph:
                                             self.cfg.report.samples > 0))
 
     def mix_and_shard(self, tokenized, mixing: bool, dtype: str):
-        """(shard stats, sampled mix or None): the mix plan when weights ask for one, each document's
+        """(shard stats, sampled mix or None): the mix plan when the config asks for one (weights,
+        `mix.temperature` or `mix.total_tokens`), each document's
         copies routed to their shards, and the shards written from the token files by reference."""
         cfg, spill = self.cfg, self.spill
         token_files = split_numbers("TokenFiles", self.p, self.planned[NUMBERED], tokenized[EVENTS]) | "SplitNumbers" >> beam.Keys()

@@ -20,9 +20,10 @@ from pipeline.report_cards import sample_card
 from pipeline.report_data import config_sha256, funnel, rejected_by_stage, total_funnel
 from pipeline.report_parts import KEPT
 from pipeline.report_svg import hbars, histogram, paired_bars
+from pipeline.run_report import KINDS
 from pipeline.summary import cpu_total
 
-_COUNTS = ("read", "kept", "rejected", "duplicates", "unreadable")
+_COUNTS = KINDS
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; max-width: 980px; }

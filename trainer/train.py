@@ -218,6 +218,7 @@ class Trainer:
             self.log(f"{cfg.out_dir} already holds a finished run of {cfg.max_steps} steps; nothing to do")
             return {"step": self.step}
         metrics = MetricsLog(cfg.out_dir, resume_step=self.step) if self.dist.is_main else None
+        started = time.perf_counter()
         try:
             last = self._loop(metrics, stop_after)
         finally:
@@ -227,7 +228,7 @@ class Trainer:
             return last
         if metrics and cfg.plot:
             plot_losses(cfg.out_dir)
-        self.log(f"done: {cfg.max_steps} steps in {time.perf_counter() - self._started:.1f}s; outputs in {cfg.out_dir}")
+        self.log(f"done: {cfg.max_steps} steps in {time.perf_counter() - started:.1f}s; outputs in {cfg.out_dir}")
         return last
 
     def _loop(self, metrics: MetricsLog | None, stop_after: int | None) -> dict:
@@ -276,7 +277,6 @@ class Trainer:
                                max_steps=cfg.max_steps, tokens_per_step=tokens_per_step,
                                flops_per_token=self.model.flops_per_token(), peak_flops=peak,
                                world_size=dist.world_size)
-        self._started = progress.t_start
         return progress
 
     def _restore_random_state(self) -> None:

@@ -1,10 +1,11 @@
 """Opening a dataset's files, local or remote (any fsspec URL: `gs://`, `s3://`, `memory://`), and their
-checksums: xxh64 for shards (the manifest's `xxh64`), sha256 for the tokenizer copy. The pipeline passes
-Beam's FileSystems opener instead, so every checksum is computed here."""
+checksums: xxh64 for shards (the manifest's `xxh64`), sha256 for the tokenizer copy. `verify` reads files
+through Beam's FileSystems and hashes the bytes it read (`bytes_xxh64`, `bytes_sha256`); the shard
+writer and the remote-shard cache hash bytes as they stream them."""
 from __future__ import annotations
 
 import hashlib
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import xxhash
 
@@ -21,16 +22,16 @@ def open_binary(path: str) -> BinaryIO:
     return open(path.removeprefix("file://"), "rb")
 
 
-def _digest(hasher, path: str, open_file: Callable[[str], BinaryIO]) -> str:
-    with open_file(path) as f:
+def _digest(hasher, path: str) -> str:
+    with open_binary(path) as f:
         while block := f.read(CHUNK):
             hasher.update(block)
     return hasher.hexdigest()
 
 
-def file_xxh64(path: str, open_file: Callable[[str], BinaryIO] = open_binary) -> str:
+def file_xxh64(path: str) -> str:
     """The xxh64 (16 hex digits) of a file's bytes, read in 4 MiB blocks."""
-    return _digest(xxhash.xxh64(), path, open_file)
+    return _digest(xxhash.xxh64(), path)
 
 
 def bytes_xxh64(data: bytes) -> str:
@@ -38,5 +39,9 @@ def bytes_xxh64(data: bytes) -> str:
     return xxhash.xxh64(data).hexdigest()
 
 
-def file_sha256(path: str, open_file: Callable[[str], BinaryIO] = open_binary) -> str:
-    return _digest(hashlib.sha256(), path, open_file)
+def file_sha256(path: str) -> str:
+    return _digest(hashlib.sha256(), path)
+
+
+def bytes_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -25,7 +25,8 @@ from pipeline.dataset.records import record_from_json, record_to_json
 
 
 class DatasetError(ValueError):
-    """A dataset the trainer refuses to read; the message names the dataset, shard or field."""
+    """A dataset that cannot be read as one (the trainer, `verify` and `inspect` refuse it); the message
+    names the dataset, shard or field."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,6 @@ class SplitEntry:
                    documents=sum(s.documents for s in shards),
                    dropped_tail_tokens=sum(s.dropped_tail_tokens for s in shards),
                    dropped_tail_documents=sum(s.dropped_tail_documents for s in shards))
-
-    def totals(self) -> dict:
-        """The split without its shard list (report.json's "splits")."""
-        return {k: v for k, v in self.to_json().items() if k != "shards"}
 
     def to_json(self) -> dict:
         return record_to_json(self) | {"shards": [s.to_json() for s in self.shards]}

@@ -16,12 +16,11 @@ datasets verify alike.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
 import pyarrow as pa
-from pipeline.dataset.files import bytes_xxh64
+from pipeline.dataset.files import bytes_sha256, bytes_xxh64
 from pipeline.dataset.format import FORMAT, INPUT_IDS
 from pipeline.dataset.manifest import Manifest, ShardEntry, SplitEntry
 from pipeline.dataset.manifest_problems import OPTIONAL_COUNTS
@@ -56,10 +55,18 @@ def shard_problems(data: bytes, entry: ShardEntry, manifest: Manifest) -> list[s
         shard = ShardReader.of_bytes(data)
     except (pa.ArrowInvalid, OSError) as e:
         return problems + [f"{name}: not an Arrow IPC file: {e}"]
+    try:
+        return problems + _layout_problems(name, shard, entry, manifest)
+    finally:
+        shard.close()
+
+
+def _layout_problems(name: str, shard: ShardReader, entry: ShardEntry, manifest: Manifest) -> list[str]:
+    problems = []
     width = manifest.row_len
     col_type = shard.column_type
     if col_type is None or not pa.types.is_fixed_size_list(col_type) or col_type.list_size != width:
-        return problems + [f"{name}: column {INPUT_IDS} is {col_type}, expected fixed_size_list[{width}]"]
+        return [f"{name}: column {INPUT_IDS} is {col_type}, expected fixed_size_list[{width}]"]
     if str(col_type.value_type) != manifest.dtype:
         problems.append(f"{name}: dtype {col_type.value_type} != manifest {manifest.dtype}")
     if shard.rows != entry.rows:
@@ -77,7 +84,6 @@ def shard_problems(data: bytes, entry: ShardEntry, manifest: Manifest) -> list[s
         if ends != expected:
             problems.append(f"{name}: {ends} document ends (EOS) != manifest documents - dropped_tail_documents "
                             f"({expected})")
-    shard.close()
     return problems
 
 
@@ -148,7 +154,7 @@ def tokenizer_file_problems(out_dir: str, manifest: Manifest, read_bytes, join, 
     if not exists(path):
         return [f"{rel}: missing (the manifest names it)"] if tok.file is not None else []
     data = read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = bytes_sha256(data)
     if digest != tok.sha256:
         return [f"{rel}: sha256 {digest} != manifest tokenizer.sha256 {tok.sha256}"]
     if tok.eos is None:

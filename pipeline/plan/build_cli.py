@@ -63,8 +63,7 @@ def measure_sample(cfg, label: str, budget: int, work: str, workers: int):
 
 
 def plan_build(args) -> tuple[dict, str]:
-    from pipeline.config import load_config
-    from pipeline.job_graph import mixing_requested
+    from pipeline.config import load_config, mixing_requested
     from pipeline.plan.build_plan import plan_build as build
     from pipeline.plan.render import render_build
 

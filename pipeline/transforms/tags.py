@@ -1,6 +1,6 @@
 """The names of the PCollections that pass between transforms: what a transform returns (Beam output tags)
 and what a split pass receives (the CoGroupByKey keys of `split_pass.with_decisions`). One constant per
-name, used by the transforms and by pipeline.run alike; a transform's private plumbing keeps its own."""
+name, used by the transforms and by pipeline.job_graph alike; a transform's private plumbing keeps its own."""
 
 # PlanSplits (transforms/splits.py).
 SPLITS = "splits"  # (split number, (FileSplit, bytes)), spread over workers
@@ -17,7 +17,7 @@ DONE = "done"  # the read pass: (split number, documents spilled) once the split
 FOUND = "decontam_found"  # the curate pass: (set, example number) pairs found in training documents
 HISTOGRAMS = "histograms"  # the tokenize pass: sparse token histograms per source, for the mix plan
 ROUTED = "routed"  # the route step: split numbers whose document copies are routed to their shards
-SAMPLED = "sampled"  # the route step: (source, (copies, tokens)) sampled, for the mix table
+SAMPLED = "sampled"  # the route step: (source, (copies, tokens)) sampled, for the sampled mix
 
 # What a split pass receives, keyed by split number: the split, and decisions about its documents.
 SPLIT = "split"  # [(FileSplit, bytes)]
