@@ -23,7 +23,6 @@ from pipeline.report_svg import hbars, histogram, paired_bars
 from pipeline.run_report import KINDS
 from pipeline.summary import cpu_total
 
-_COUNTS = KINDS
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; max-width: 980px; }
@@ -62,8 +61,8 @@ def _chart(counts: dict, widest: int, bar_class: str, empty: str) -> str:
 
 def _source_section(name: str, stats: dict, widest: int) -> str:
     stats = stats if isinstance(stats, dict) else {}
-    header = "".join(f"<th>{c}</th>" for c in _COUNTS)
-    cells = "".join(f"<td>{_int(stats.get(c)):,}</td>" for c in _COUNTS)
+    header = "".join(f"<th>{c}</th>" for c in KINDS)
+    cells = "".join(f"<td>{_int(stats.get(c)):,}</td>" for c in KINDS)
     section = (f"<h2>{escape(name)}</h2>\n<table class=\"counts\"><tr>{header}</tr><tr>{cells}</tr></table>\n"
                "<h3>dropped documents per reason</h3>\n"
                + _chart(stats.get("rejected_by_reason"), widest, "bar", "no document rejected") + "\n")

@@ -70,13 +70,12 @@ class ProgressLog:
         self.flops_per_token, self.peak_flops, self.world_size = flops_per_token, peak_flops, world_size
         self.t_start = self.t_log = time.perf_counter()
 
-    def record(self, step: int, *, loss, lr: float, grad_norm, tokens_seen: int, evaluate=None) -> dict:
-        """`loss` and `grad_norm`: callables giving floats (they may synchronise with the device);
-        `evaluate`: a callable giving the validation metrics, on eval steps."""
+    def record(self, step: int, *, loss: float, lr: float, grad_norm: float, tokens_seen: int, evaluate=None) -> dict:
+        """`evaluate`: a callable giving the validation metrics, on eval steps (run after the clock is read)."""
         now = time.perf_counter()
         tokens_per_s = (step - self.logged_step) * self.tokens_per_step / (now - self.t_log)
         mfu = self.flops_per_token * tokens_per_s / (self.peak_flops * self.world_size) if self.peak_flops else None
-        record = {"step": step, "loss": loss(), "lr": lr, "grad_norm": grad_norm(), "tokens_seen": tokens_seen,
+        record = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_seen": tokens_seen,
                   "tokens_per_s": tokens_per_s, "mfu": mfu, "peak_flops": self.peak_flops}
         if evaluate is not None:
             record.update(evaluate())

@@ -251,8 +251,8 @@ class Trainer:
                 self.samples_seen += self.partition.global_batch
                 if cadence.logs(self.step):
                     last = progress.record(
-                        self.step, loss=lambda: all_reduce_sum(loss, dist).item() / dist.world_size, lr=lr,
-                        grad_norm=grad_norm.item, tokens_seen=self.samples_seen * self.manifest.seq_len,
+                        self.step, loss=all_reduce_sum(loss, dist).item() / dist.world_size, lr=lr,
+                        grad_norm=grad_norm.item(), tokens_seen=self.samples_seen * self.manifest.seq_len,
                         evaluate=self.evaluate if cadence.evaluates(self.step) else None)
                 if cadence.is_last(self.step):
                     self.save()

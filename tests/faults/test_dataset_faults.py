@@ -2,7 +2,6 @@
 flipped byte, a truncated, missing, extra or swapped shard, a shard entry removed with the totals
 fixed, totals or counts that disagree with the shards, a changed tokenizer copy, and a manifest with a
 missing key, a wrong type or a path leading outside the dataset; `train` refuses such a path too."""
-import json
 import os
 import shutil
 
@@ -10,18 +9,10 @@ import pytest
 import yaml
 
 from tests.faults.conftest import run_cli
+from tests.trainer.dataset_fixture import edit_manifest
 
 TRAIN = "train/shard-00000-of-00002.arrow"
 OTHER = "train/shard-00001-of-00002.arrow"
-
-
-def _edit(out, fn):
-    path = os.path.join(out, "manifest.json")
-    with open(path) as f:
-        manifest = json.load(f)
-    fn(manifest)
-    with open(path, "w") as f:
-        json.dump(manifest, f)
 
 
 def _bytes(out, rel, fn):
@@ -71,25 +62,25 @@ CASES = {
     "extra_shard": (lambda out: shutil.copy(os.path.join(out, TRAIN), os.path.join(out, "train/shard-00002-of-00002.arrow")),
                     "train/shard-00002-of-00002.arrow: present in train/ but not in the manifest"),
     "swapped_shards": (_swap, f"{OTHER}: xxh64"),
-    "entry_removed_totals_fixed": (lambda out: _edit(out, _drop_entry), "splits.train lists 1 of the 2 shards"),
-    "split_tokens_changed": (lambda out: _edit(out, lambda m: m["splits"]["train"].update(tokens=m["splits"]["train"]["tokens"] + 65)),
+    "entry_removed_totals_fixed": (lambda out: edit_manifest(out, _drop_entry), "splits.train lists 1 of the 2 shards"),
+    "split_tokens_changed": (lambda out: edit_manifest(out, lambda m: m["splits"]["train"].update(tokens=m["splits"]["train"]["tokens"] + 65)),
                              "splits.train.tokens is"),
-    "split_rows_changed": (lambda out: _edit(out, lambda m: m["splits"]["validation"].update(rows=10**6)),
+    "split_rows_changed": (lambda out: edit_manifest(out, lambda m: m["splits"]["validation"].update(rows=10**6)),
                            "splits.validation.rows is 1,000,000"),
-    "documents_changed": (lambda out: _edit(out, _more_documents), "document ends (EOS) != manifest documents"),
-    "source_totals_changed": (lambda out: _edit(out, lambda m: m["sources"][next(iter(m["sources"]))].update(tokens=1)),
+    "documents_changed": (lambda out: edit_manifest(out, _more_documents), "document ends (EOS) != manifest documents"),
+    "source_totals_changed": (lambda out: edit_manifest(out, lambda m: m["sources"][next(iter(m["sources"]))].update(tokens=1)),
                               "sources hold 1 tokens"),
     "tokenizer_changed": (lambda out: _bytes(out, "tokenizer.json", lambda d: d + b"\n"), "tokenizer.json: sha256"),
-    "vocab_size_changed": (lambda out: _edit(out, lambda m: m["tokenizer"].update(vocab_size=70000)),
+    "vocab_size_changed": (lambda out: edit_manifest(out, lambda m: m["tokenizer"].update(vocab_size=70000)),
                            "tokenizer.vocab_size: manifest 70000"),
-    "path_traversal": (lambda out: _edit(out, lambda m: m["splits"]["train"]["shards"][0].update(path="../../../etc/hostname")),
+    "path_traversal": (lambda out: edit_manifest(out, lambda m: m["splits"]["train"]["shards"][0].update(path="../../../etc/hostname")),
                        "must not have empty, '.' or '..' components"),
-    "absolute_path": (lambda out: _edit(out, lambda m: m["splits"]["train"]["shards"][0].update(path="/etc/hostname")),
+    "absolute_path": (lambda out: edit_manifest(out, lambda m: m["splits"]["train"]["shards"][0].update(path="/etc/hostname")),
                       "must be relative to the dataset"),
-    "missing_key": (lambda out: _edit(out, lambda m: m.pop("seq_len")), "missing field 'seq_len'"),
-    "wrong_type": (lambda out: _edit(out, lambda m: m["splits"]["train"]["shards"][0].update(rows="12")),
+    "missing_key": (lambda out: edit_manifest(out, lambda m: m.pop("seq_len")), "missing field 'seq_len'"),
+    "wrong_type": (lambda out: edit_manifest(out, lambda m: m["splits"]["train"]["shards"][0].update(rows="12")),
                    "splits.train.shards.0.rows: must be a non-negative integer, got '12'"),
-    "shards_not_a_list": (lambda out: _edit(out, lambda m: m["splits"]["train"].update(shards={})),
+    "shards_not_a_list": (lambda out: edit_manifest(out, lambda m: m["splits"]["train"].update(shards={})),
                           "splits.train.shards: must be a list"),
     "not_json": (lambda out: _bytes(out, "manifest.json", lambda d: d[:-20]), "not valid JSON"),
 }
@@ -118,7 +109,7 @@ def test_verify_names_the_corruption(dataset, capsys, case):
 
 @pytest.mark.parametrize("path", ["../../../etc/hostname", "/etc/hostname"])
 def test_train_refuses_a_manifest_path_outside_the_dataset(dataset, capsys, tmp_path, path):
-    _edit(dataset, lambda m: m["splits"]["train"]["shards"][0].update(path=path))
+    edit_manifest(dataset, lambda m: m["splits"]["train"]["shards"][0].update(path=path))
     config = tmp_path / "train.yaml"
     config.write_text(yaml.safe_dump({"data": dataset, "out_dir": str(tmp_path / "run"), "device": "cpu",
                                       "model": {"n_layer": 1, "n_head": 2, "n_embd": 16}, "batch_size": 2,

@@ -124,3 +124,13 @@ def read_all_rows(out_dir: str, split: str = "train") -> np.ndarray:
         col = table.column("input_ids").combine_chunks()
         blocks.append(col.flatten().to_numpy().reshape(len(col), manifest["seq_len"] + 1))
     return np.concatenate(blocks)
+
+
+def edit_manifest(root: str, edit) -> None:
+    """Rewrites root/manifest.json after `edit(manifest_dict)` changed it in place (fault tests)."""
+    path = os.path.join(root, "manifest.json")
+    with open(path) as f:
+        raw = json.load(f)
+    edit(raw)
+    with open(path, "w") as f:
+        json.dump(raw, f)

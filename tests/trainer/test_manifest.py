@@ -1,23 +1,13 @@
 """The dataset reader is strict: an unfinished, mismatched or corrupt dataset is refused with a
 message naming the dataset, shard or field."""
-import json
 import os
 
 import numpy as np
 import pytest
 
-from tests.trainer.dataset_fixture import build_dataset, read_all_rows
+from tests.trainer.dataset_fixture import build_dataset, edit_manifest, read_all_rows
 from pipeline.dataset.manifest import DatasetError, check_compatible, read_manifest
 from trainer.split import SplitReader
-
-
-def _edit_manifest(root, fn):
-    path = os.path.join(root, "manifest.json")
-    with open(path) as f:
-        raw = json.load(f)
-    fn(raw)
-    with open(path, "w") as f:
-        json.dump(raw, f)
 
 
 def test_reads_the_contract_fields(dataset_dir):
@@ -48,7 +38,7 @@ def test_missing_manifest_means_an_unfinished_run(dataset_copy):
     (lambda m: m.update(seq_len=1 << 40), "seq_len: must be an integer from 1 to"),
 ])
 def test_malformed_manifests_name_the_field(dataset_copy, edit, message):
-    _edit_manifest(dataset_copy, edit)
+    edit_manifest(dataset_copy, edit)
     with pytest.raises(DatasetError, match=message):
         read_manifest(dataset_copy)
 
@@ -87,7 +77,7 @@ def test_a_flipped_byte_fails_the_checksum_naming_the_shard(dataset_copy):
 
 
 def test_row_count_mismatch_names_the_shard(dataset_copy):
-    _edit_manifest(dataset_copy, lambda m: (m["splits"]["train"]["shards"][2].update(rows=7),
+    edit_manifest(dataset_copy, lambda m: (m["splits"]["train"]["shards"][2].update(rows=7),
                                             m["splits"]["train"].update(rows=sum(s["rows"] for s in m["splits"]["train"]["shards"]))))
     reader = SplitReader(read_manifest(dataset_copy), "train")
     with pytest.raises(DatasetError, match=r"shard-00002-of-00003.arrow: holds \d+ rows, the manifest says 7"):
@@ -99,7 +89,7 @@ def test_missing_shard_file_and_wrong_row_length(dataset_copy):
     os.remove(os.path.join(dataset_copy, m.shards("train")[0].path))
     with pytest.raises(DatasetError, match="shard-00000-of-00003.arrow: file not found"):
         SplitReader(m, "train").reader(0)
-    _edit_manifest(dataset_copy, lambda raw: raw.update(seq_len=32))
+    edit_manifest(dataset_copy, lambda raw: raw.update(seq_len=32))
     with pytest.raises(DatasetError, match=r"expected input_ids: fixed_size_list<item: uint16>\[33\]"):
         SplitReader(read_manifest(dataset_copy), "train").reader(1)
 
@@ -119,7 +109,7 @@ def test_rows_read_back_exactly_across_record_batches_and_uint32(tmp_path):
 
 
 def test_token_ids_outside_the_vocabulary_are_refused(dataset_copy):
-    _edit_manifest(dataset_copy, lambda m: m["tokenizer"].update(vocab_size=50279, eos_id=0))
+    edit_manifest(dataset_copy, lambda m: m["tokenizer"].update(vocab_size=50279, eos_id=0))
     reader = SplitReader(read_manifest(dataset_copy), "train")
     rows = np.arange(reader.shards[0].rows)
     with pytest.raises(DatasetError, match="token id 50279 >= vocab_size 50279"):

@@ -91,7 +91,7 @@ def test_progress_log_measures_throughput_between_logged_steps_and_writes_one_li
     log = MetricsLog(str(tmp_path), resume_step=0)
     progress = ProgressLog(log, lines.append, first_step=10, max_steps=20, tokens_per_step=1000,
                            flops_per_token=6e6, peak_flops=1e12, world_size=2)
-    record = progress.record(14, loss=lambda: 2.5, lr=1e-3, grad_norm=lambda: 0.7, tokens_seen=14_000,
+    record = progress.record(14, loss=2.5, lr=1e-3, grad_norm=0.7, tokens_seen=14_000,
                              evaluate=lambda: {"val_loss": 2.0, "val_ppl": 7.389})
     log.close()
     assert record["tokens_per_s"] == 4 * 1000 / 2.0  # 4 steps of 1,000 tokens in 2 s
